@@ -1,0 +1,39 @@
+// One interface for recurrent and transformer language models: training forward and stepwise decoding.
+package org.llm4j.model;
+
+import java.util.Map;
+import org.llm4j.tensor.Tensor;
+
+public interface LanguageModel {
+    ModelConfig config();
+
+    default int vocabSize() {
+        return config().vocabSize();
+    }
+
+    /** Longest context the model can attend to; Integer.MAX_VALUE for recurrent models. */
+    int contextLength();
+
+    /** Logits (B, T, V) for tokens (B·T, row-major), recorded on the tape when grad mode is on. */
+    Tensor forward(int[] tokens, int batch, int time);
+
+    /** A fresh decoding state (empty KV cache, zero hidden state). */
+    DecodeState newState();
+
+    /** Feeds one token and returns the logits (V) for the next one; advances the state. */
+    float[] step(DecodeState state, int token);
+
+    /** Parameters by checkpoint name. */
+    Map<String, Tensor> parameters();
+
+    long parameterCount();
+
+    void setTraining(boolean training);
+
+    void loadParameters(Map<String, Tensor> source, boolean allowExtra, String origin);
+
+    /** Whether a parameter takes weight decay (matrices do; biases, norms and... do not, as in nanoGPT). */
+    default boolean decays(String name, Tensor p) {
+        return p.rank() >= 2;
+    }
+}

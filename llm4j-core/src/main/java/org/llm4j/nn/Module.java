@@ -1,0 +1,78 @@
+// A holder of named parameters: the state dict, with names that follow the reference checkpoints.
+package org.llm4j.nn;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.llm4j.tensor.Tensor;
+
+/**
+ * Parameters are registered once under their checkpoint names (Hugging Face GPT-2:
+ * {@code transformer.h.0.attn.c_attn.weight}; PyTorch nn.LSTM: {@code lstm.weight_ih_l0}), so
+ * import and export are a copy loop over {@link #parameters()}.
+ */
+public abstract class Module {
+    private final Map<String, Tensor> params = new LinkedHashMap<>();
+    protected boolean training = true;
+
+    /** Registers a zero-filled trainable parameter. */
+    protected Tensor param(String name, int... shape) {
+        if (params.containsKey(name)) throw new IllegalStateException("parameter registered twice: " + name);
+        Tensor t = Tensor.param(new float[Math.toIntExact(numel(shape))], shape);
+        params.put(name, t);
+        return t;
+    }
+
+    private static long numel(int[] shape) {
+        long n = 1;
+        for (int d : shape) n *= d;
+        return n;
+    }
+
+    /** Parameters in registration order, by checkpoint name. */
+    public Map<String, Tensor> parameters() {
+        return Collections.unmodifiableMap(params);
+    }
+
+    public long parameterCount() {
+        long n = 0;
+        for (Tensor t : params.values()) n += t.size();
+        return n;
+    }
+
+    public void setTraining(boolean on) {
+        this.training = on;
+    }
+
+    public boolean isTraining() {
+        return training;
+    }
+
+    public void zeroGrad() {
+        for (Tensor t : params.values()) t.zeroGrad();
+    }
+
+    /**
+     * Copies values into the parameters. Every parameter must be present with its exact shape
+     * (extra entries are an error too, unless allowExtra): a wrong checkpoint fails here, by name,
+     * instead of producing garbage later.
+     */
+    public void loadParameters(Map<String, Tensor> source, boolean allowExtra, String origin) {
+        for (var e : params.entrySet()) {
+            Tensor src = source.get(e.getKey());
+            if (src == null) throw new IllegalArgumentException(origin + ": missing tensor '" + e.getKey() + "'");
+            Tensor dst = e.getValue();
+            if (!Arrays.equals(src.shape(), dst.shape())) {
+                throw new IllegalArgumentException(origin + ": tensor '" + e.getKey() + "' has shape " + Arrays.toString(src.shape())
+                        + " but the model expects " + Arrays.toString(dst.shape()));
+            }
+            System.arraycopy(src.data, 0, dst.data, 0, dst.size());
+        }
+        if (!allowExtra) {
+            for (String k : source.keySet()) {
+                if (!params.containsKey(k)) throw new IllegalArgumentException(origin + ": unexpected tensor '" + k + "' (not a parameter of this model)");
+            }
+        }
+    }
+}

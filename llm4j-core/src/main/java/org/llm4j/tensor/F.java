@@ -1,0 +1,640 @@
+// The differentiable ops: each forward computes with the kernels and records its backward beside it.
+package org.llm4j.tensor;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.llm4j.kernels.Kernels;
+
+/**
+ * Functional ops in the spirit of torch.nn.functional. Shapes use the legend of {@link Kernels}:
+ * B batch, T time, C channels, V vocabulary, H hidden, and M/K/N for matrix products.
+ *
+ * <p>The kernels are chosen once per JVM by {@link Kernels#select()} (system property
+ * {@code llm4j.kernels=scalar|vector}); model code never sees them.
+ */
+public final class F {
+    private static final Kernels K = Kernels.select();
+
+    private F() {}
+
+    public static Kernels kernels() {
+        return K;
+    }
+
+    // ---------------------------------------------------------------- lookups and products
+
+    /** Rows of weight (V, C) picked by ids; ids has shape idShape, the result (idShape..., C). */
+    public static Tensor embedding(Tensor weight, int[] ids, int... idShape) {
+        int v = weight.dim(0), c = weight.dim(1);
+        if (Tensor.numel(idShape) != ids.length) {
+            throw new IllegalArgumentException("embedding: id shape " + Arrays.toString(idShape) + " does not hold " + ids.length + " ids");
+        }
+        int[] outShape = Arrays.copyOf(idShape, idShape.length + 1);
+        outShape[idShape.length] = c;
+        float[] out = new float[ids.length * c];
+        for (int i = 0; i < ids.length; i++) {
+            int id = ids[i];
+            if (id < 0 || id >= v) throw new IllegalArgumentException("embedding: token id " + id + " at position " + i + " is outside the vocabulary [0, " + v + ")");
+            System.arraycopy(weight.data, id * c, out, i * c, c);
+        }
+        return new Tensor(out, outShape).record(o -> {
+            float[] dw = weight.gradBuffer(), dout = o.grad();
+            for (int i = 0; i < ids.length; i++) K.axpy(1f, dout, i * c, dw, ids[i] * c, c);
+        }, weight);
+    }
+
+    /** y = x·W + b with W stored (in K, out N): Hugging Face GPT-2's Conv1D, i.e. torch.addmm. x (..., K) → (..., N). */
+    public static Tensor addmm(Tensor x, Tensor w, Tensor b) {
+        int k = w.dim(0), n = w.dim(1);
+        int m = rowsOf(x, k, "addmm");
+        float[] out = new float[m * n];
+        K.matmulNN(x.data, 0, w.data, 0, out, 0, m, k, n, false);
+        if (b != null) addRowVector(out, b.data, m, n);
+        return new Tensor(out, lastDimReplaced(x, n)).record(o -> {
+            float[] dout = o.grad();
+            if (x.requiresGrad()) K.matmulNT(dout, 0, w.data, 0, x.gradBuffer(), 0, m, n, k, true); // dx = dy·Wᵀ
+            if (w.requiresGrad()) K.matmulTN(x.data, 0, dout, 0, w.gradBuffer(), 0, k, m, n, true); // dW = xᵀ·dy
+            if (b != null && b.requiresGrad()) columnSums(dout, b.gradBuffer(), m, n);
+        }, x, w, b);
+    }
+
+    /** y = x·Wᵀ + b with W stored (out N, in K): PyTorch nn.Linear. x (..., K) → (..., N). */
+    public static Tensor linear(Tensor x, Tensor w, Tensor b) {
+        int n = w.dim(0), k = w.dim(1);
+        int m = rowsOf(x, k, "linear");
+        float[] out = new float[m * n];
+        K.matmulNT(x.data, 0, w.data, 0, out, 0, m, k, n, false);
+        if (b != null) addRowVector(out, b.data, m, n);
+        return new Tensor(out, lastDimReplaced(x, n)).record(o -> {
+            float[] dout = o.grad();
+            if (x.requiresGrad()) K.matmulNN(dout, 0, w.data, 0, x.gradBuffer(), 0, m, n, k, true); // dx = dy·W
+            if (w.requiresGrad()) K.matmulTN(dout, 0, x.data, 0, w.gradBuffer(), 0, n, m, k, true); // dW = dyᵀ·x
+            if (b != null && b.requiresGrad()) columnSums(dout, b.gradBuffer(), m, n);
+        }, x, w, b);
+    }
+
+    /** Plain 2-D product a (M, K) · b (K, N). */
+    public static Tensor matmul(Tensor a, Tensor b) {
+        if (a.rank() != 2 || b.rank() != 2 || a.dim(1) != b.dim(0)) {
+            throw new IllegalArgumentException("matmul: shapes " + Arrays.toString(a.shape) + " and " + Arrays.toString(b.shape) + " do not chain");
+        }
+        int m = a.dim(0), k = a.dim(1), n = b.dim(1);
+        float[] out = new float[m * n];
+        K.matmulNN(a.data, 0, b.data, 0, out, 0, m, k, n, false);
+        return new Tensor(out, m, n).record(o -> {
+            float[] dout = o.grad();
+            if (a.requiresGrad()) K.matmulNT(dout, 0, b.data, 0, a.gradBuffer(), 0, m, n, k, true);
+            if (b.requiresGrad()) K.matmulTN(a.data, 0, dout, 0, b.gradBuffer(), 0, k, m, n, true);
+        }, a, b);
+    }
+
+    private static int rowsOf(Tensor x, int k, String op) {
+        if (x.dim(-1) != k) {
+            throw new IllegalArgumentException(op + ": input's last dimension is " + x.dim(-1) + " but the weight expects " + k + " (input shape " + Arrays.toString(x.shape) + ")");
+        }
+        return x.size() / k;
+    }
+
+    private static int[] lastDimReplaced(Tensor x, int n) {
+        int[] s = x.shape.clone();
+        s[s.length - 1] = n;
+        return s;
+    }
+
+    private static void addRowVector(float[] out, float[] b, int m, int n) {
+        for (int i = 0; i < m; i++) K.axpy(1f, b, 0, out, i * n, n);
+    }
+
+    private static void columnSums(float[] x, float[] acc, int m, int n) {
+        for (int i = 0; i < m; i++) K.axpy(1f, x, i * n, acc, 0, n);
+    }
+
+    // ---------------------------------------------------------------- elementwise with broadcasting
+
+    public static Tensor add(Tensor a, Tensor b) {
+        return broadcast(a, b, Bin.ADD);
+    }
+
+    public static Tensor sub(Tensor a, Tensor b) {
+        return broadcast(a, b, Bin.SUB);
+    }
+
+    public static Tensor mul(Tensor a, Tensor b) {
+        return broadcast(a, b, Bin.MUL);
+    }
+
+    private enum Bin { ADD, SUB, MUL }
+
+    /** NumPy broadcasting: shapes aligned on the right; a dimension of 1 stretches. */
+    private static Tensor broadcast(Tensor a, Tensor b, Bin op) {
+        if (Arrays.equals(a.shape, b.shape)) {
+            int n = a.size();
+            float[] out = new float[n];
+            switch (op) {
+                case ADD -> { System.arraycopy(a.data, 0, out, 0, n); K.axpy(1f, b.data, 0, out, 0, n); }
+                case SUB -> { System.arraycopy(a.data, 0, out, 0, n); K.axpy(-1f, b.data, 0, out, 0, n); }
+                case MUL -> { for (int i = 0; i < n; i++) out[i] = a.data[i] * b.data[i]; }
+            }
+            return new Tensor(out, a.shape).record(o -> {
+                float[] g = o.grad();
+                switch (op) {
+                    case ADD, SUB -> {
+                        if (a.requiresGrad()) K.axpy(1f, g, 0, a.gradBuffer(), 0, n);
+                        if (b.requiresGrad()) K.axpy(op == Bin.ADD ? 1f : -1f, g, 0, b.gradBuffer(), 0, n);
+                    }
+                    case MUL -> {
+                        if (a.requiresGrad()) { float[] ga = a.gradBuffer(); for (int i = 0; i < n; i++) ga[i] += g[i] * b.data[i]; }
+                        if (b.requiresGrad()) { float[] gb = b.gradBuffer(); for (int i = 0; i < n; i++) gb[i] += g[i] * a.data[i]; }
+                    }
+                }
+            }, a, b);
+        }
+        int rank = Math.max(a.rank(), b.rank());
+        int[] shape = new int[rank];
+        int[] sa = new int[rank], sb = new int[rank]; // strides into a and b per output dim; 0 when broadcast
+        int strideA = 1, strideB = 1;
+        for (int d = rank - 1; d >= 0; d--) {
+            int ia = d - (rank - a.rank()), ib = d - (rank - b.rank());
+            int da = ia >= 0 ? a.shape[ia] : 1, db = ib >= 0 ? b.shape[ib] : 1;
+            if (da != db && da != 1 && db != 1) {
+                throw new IllegalArgumentException("cannot broadcast shapes " + Arrays.toString(a.shape) + " and " + Arrays.toString(b.shape));
+            }
+            shape[d] = Math.max(da, db);
+            sa[d] = da == 1 ? 0 : strideA;
+            sb[d] = db == 1 ? 0 : strideB;
+            strideA *= da;
+            strideB *= db;
+        }
+        int n = Tensor.checkedSize(shape);
+        int[] ia = new int[n], ib = new int[n];
+        int[] idx = new int[rank];
+        int pa = 0, pb = 0;
+        for (int i = 0; i < n; i++) {
+            ia[i] = pa;
+            ib[i] = pb;
+            for (int d = rank - 1; d >= 0; d--) { // odometer increment
+                idx[d]++;
+                pa += sa[d];
+                pb += sb[d];
+                if (idx[d] < shape[d]) break;
+                pa -= sa[d] * shape[d];
+                pb -= sb[d] * shape[d];
+                idx[d] = 0;
+            }
+        }
+        float[] out = new float[n];
+        for (int i = 0; i < n; i++) {
+            float x = a.data[ia[i]], y = b.data[ib[i]];
+            out[i] = switch (op) { case ADD -> x + y; case SUB -> x - y; case MUL -> x * y; };
+        }
+        return new Tensor(out, shape).record(o -> {
+            float[] g = o.grad();
+            if (a.requiresGrad()) {
+                float[] ga = a.gradBuffer();
+                for (int i = 0; i < n; i++) ga[ia[i]] += op == Bin.MUL ? g[i] * b.data[ib[i]] : g[i];
+            }
+            if (b.requiresGrad()) {
+                float[] gb = b.gradBuffer();
+                for (int i = 0; i < n; i++) gb[ib[i]] += switch (op) { case ADD -> g[i]; case SUB -> -g[i]; case MUL -> g[i] * a.data[ia[i]]; };
+            }
+        }, a, b);
+    }
+
+    /** x · s. */
+    public static Tensor scale(Tensor x, float s) {
+        float[] out = x.data.clone();
+        K.scale(out, 0, out.length, s);
+        return new Tensor(out, x.shape).record(o -> K.axpy(s, o.grad(), 0, x.gradBuffer(), 0, out.length), x);
+    }
+
+    public static Tensor tanh(Tensor x) {
+        int n = x.size();
+        float[] out = new float[n];
+        for (int i = 0; i < n; i++) out[i] = (float) Math.tanh(x.data[i]);
+        return new Tensor(out, x.shape).record(o -> {
+            float[] g = o.grad(), gx = x.gradBuffer();
+            for (int i = 0; i < n; i++) gx[i] += g[i] * (1f - out[i] * out[i]);
+        }, x);
+    }
+
+    public static Tensor sigmoid(Tensor x) {
+        int n = x.size();
+        float[] out = new float[n];
+        for (int i = 0; i < n; i++) out[i] = sigmoid(x.data[i]);
+        return new Tensor(out, x.shape).record(o -> {
+            float[] g = o.grad(), gx = x.gradBuffer();
+            for (int i = 0; i < n; i++) gx[i] += g[i] * out[i] * (1f - out[i]);
+        }, x);
+    }
+
+    static float sigmoid(float v) {
+        return 1f / (1f + (float) Math.exp(-v));
+    }
+
+    public static Tensor relu(Tensor x) {
+        int n = x.size();
+        float[] out = new float[n];
+        for (int i = 0; i < n; i++) out[i] = Math.max(0f, x.data[i]);
+        return new Tensor(out, x.shape).record(o -> {
+            float[] g = o.grad(), gx = x.gradBuffer();
+            for (int i = 0; i < n; i++) if (x.data[i] > 0f) gx[i] += g[i];
+        }, x);
+    }
+
+    /** GELU with the tanh approximation (GPT-2's gelu_new). */
+    public static Tensor gelu(Tensor x) {
+        float[] out = new float[x.size()];
+        K.gelu(x.data, 0, out, 0, out.length);
+        return new Tensor(out, x.shape).record(o -> K.geluBackward(o.grad(), 0, x.data, 0, x.gradBuffer(), 0, out.length), x);
+    }
+
+    /** Inverted dropout: zeroes each value with probability p and scales the rest by 1/(1-p); identity when not training. */
+    public static Tensor dropout(Tensor x, float p, Rng rng, boolean training) {
+        if (!training || p == 0f) return x;
+        if (p < 0f || p >= 1f) throw new IllegalArgumentException("dropout probability must be in [0, 1), got " + p);
+        int n = x.size();
+        float keep = 1f / (1f - p);
+        float[] mask = new float[n];
+        float[] out = new float[n];
+        for (int i = 0; i < n; i++) {
+            mask[i] = rng.nextFloat() < p ? 0f : keep;
+            out[i] = x.data[i] * mask[i];
+        }
+        return new Tensor(out, x.shape).record(o -> {
+            float[] g = o.grad(), gx = x.gradBuffer();
+            for (int i = 0; i < n; i++) gx[i] += g[i] * mask[i];
+        }, x);
+    }
+
+    // ---------------------------------------------------------------- shape ops
+
+    /** A view with a new shape over the same data; one dimension may be -1. */
+    public static Tensor reshape(Tensor x, int... shape) {
+        int[] s = shape.clone();
+        int infer = -1;
+        long known = 1;
+        for (int i = 0; i < s.length; i++) {
+            if (s[i] == -1) {
+                if (infer >= 0) throw new IllegalArgumentException("reshape: only one dimension may be -1 in " + Arrays.toString(shape));
+                infer = i;
+            } else known *= s[i];
+        }
+        if (infer >= 0) {
+            if (known == 0 || x.size() % known != 0) throw new IllegalArgumentException("reshape: cannot view " + Arrays.toString(x.shape) + " as " + Arrays.toString(shape));
+            s[infer] = (int) (x.size() / known);
+        }
+        if (Tensor.numel(s) != x.size()) throw new IllegalArgumentException("reshape: cannot view " + Arrays.toString(x.shape) + " as " + Arrays.toString(shape));
+        return new Tensor(x.data, s).record(o -> K.axpy(1f, o.grad(), 0, x.gradBuffer(), 0, x.size()), x);
+    }
+
+    /** Swaps two dimensions (a copy). */
+    public static Tensor transpose(Tensor x, int d0, int d1) {
+        int r = x.rank();
+        int[] perm = new int[r];
+        for (int i = 0; i < r; i++) perm[i] = i;
+        d0 = d0 < 0 ? r + d0 : d0;
+        d1 = d1 < 0 ? r + d1 : d1;
+        perm[d0] = d1;
+        perm[d1] = d0;
+        return permute(x, perm);
+    }
+
+    /** Reorders dimensions: out.shape[i] = x.shape[perm[i]] (a copy). */
+    public static Tensor permute(Tensor x, int... perm) {
+        int r = x.rank();
+        if (perm.length != r) throw new IllegalArgumentException("permute: " + perm.length + " axes for a tensor of rank " + r);
+        int[] inStride = new int[r];
+        int st = 1;
+        for (int d = r - 1; d >= 0; d--) { inStride[d] = st; st *= x.shape[d]; }
+        int[] shape = new int[r], stride = new int[r];
+        for (int i = 0; i < r; i++) { shape[i] = x.shape[perm[i]]; stride[i] = inStride[perm[i]]; }
+        int n = x.size();
+        int[] src = new int[n];
+        int[] idx = new int[r];
+        int p = 0;
+        for (int i = 0; i < n; i++) {
+            src[i] = p;
+            for (int d = r - 1; d >= 0; d--) {
+                idx[d]++;
+                p += stride[d];
+                if (idx[d] < shape[d]) break;
+                p -= stride[d] * shape[d];
+                idx[d] = 0;
+            }
+        }
+        float[] out = new float[n];
+        for (int i = 0; i < n; i++) out[i] = x.data[src[i]];
+        return new Tensor(out, shape).record(o -> {
+            float[] g = o.grad(), gx = x.gradBuffer();
+            for (int i = 0; i < n; i++) gx[src[i]] += g[i];
+        }, x);
+    }
+
+    /** x[..., start:end, ...] along dim (a copy). */
+    public static Tensor slice(Tensor x, int dim, int start, int end) {
+        dim = dim < 0 ? x.rank() + dim : dim;
+        int len = x.shape[dim];
+        if (start < 0 || end > len || start > end) throw new IllegalArgumentException("slice: [" + start + ", " + end + ") outside dimension " + dim + " of size " + len);
+        int outer = 1, inner = 1;
+        for (int d = 0; d < dim; d++) outer *= x.shape[d];
+        for (int d = dim + 1; d < x.rank(); d++) inner *= x.shape[d];
+        int[] shape = x.shape.clone();
+        shape[dim] = end - start;
+        int chunk = (end - start) * inner;
+        float[] out = new float[outer * chunk];
+        for (int o = 0; o < outer; o++) System.arraycopy(x.data, (o * len + start) * inner, out, o * chunk, chunk);
+        final int fOuter = outer, fInner = inner;
+        return new Tensor(out, shape).record(t -> {
+            float[] g = t.grad(), gx = x.gradBuffer();
+            for (int o = 0; o < fOuter; o++) K.axpy(1f, g, o * chunk, gx, (o * len + start) * fInner, chunk);
+        }, x);
+    }
+
+    /** Joins tensors along dim; all other dimensions must agree. */
+    public static Tensor concat(List<Tensor> parts, int dim) {
+        Tensor first = parts.get(0);
+        int r = first.rank();
+        int dd = dim < 0 ? r + dim : dim;
+        int outer = 1, inner = 1, total = 0;
+        for (int d = 0; d < dd; d++) outer *= first.shape[d];
+        for (int d = dd + 1; d < r; d++) inner *= first.shape[d];
+        for (Tensor t : parts) {
+            for (int d = 0; d < r; d++) {
+                if (d != dd && t.shape[d] != first.shape[d]) throw new IllegalArgumentException("concat: shapes " + Arrays.toString(first.shape) + " and " + Arrays.toString(t.shape) + " differ outside dimension " + dd);
+            }
+            total += t.shape[dd];
+        }
+        int[] shape = first.shape.clone();
+        shape[dd] = total;
+        float[] out = new float[outer * total * inner];
+        int at = 0;
+        int[] offsets = new int[parts.size()];
+        for (int p = 0; p < parts.size(); p++) {
+            Tensor t = parts.get(p);
+            offsets[p] = at;
+            int chunk = t.shape[dd] * inner;
+            for (int o = 0; o < outer; o++) System.arraycopy(t.data, o * chunk, out, (o * total + at) * inner, chunk);
+            at += t.shape[dd];
+        }
+        final int fOuter = outer, fInner = inner, fTotal = total;
+        return new Tensor(out, shape).record(res -> {
+            float[] g = res.grad();
+            for (int p = 0; p < parts.size(); p++) {
+                Tensor t = parts.get(p);
+                if (!t.requiresGrad()) continue;
+                int chunk = t.shape[dd] * fInner;
+                float[] gt = t.gradBuffer();
+                for (int o = 0; o < fOuter; o++) K.axpy(1f, g, (o * fTotal + offsets[p]) * fInner, gt, o * chunk, chunk);
+            }
+        }, parts.toArray(new Tensor[0]));
+    }
+
+    // ---------------------------------------------------------------- normalisation and softmax
+
+    /** Layer normalisation over the last dimension with affine gamma, beta (C). */
+    public static Tensor layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps) {
+        int c = x.dim(-1), rows = x.size() / c;
+        if (gamma.size() != c || beta.size() != c) throw new IllegalArgumentException("layerNorm: weight and bias must have " + c + " values");
+        float[] out = new float[x.size()], mean = new float[rows], rstd = new float[rows];
+        K.layerNorm(x.data, 0, gamma.data, beta.data, out, 0, mean, rstd, rows, c, eps);
+        return new Tensor(out, x.shape).record(o -> K.layerNormBackward(o.grad(), 0, x.data, 0, gamma.data, mean, rstd,
+                x.requiresGrad() ? x.gradBuffer() : null, 0,
+                gamma.requiresGrad() ? gamma.gradBuffer() : null,
+                beta.requiresGrad() ? beta.gradBuffer() : null, rows, c), x, gamma, beta);
+    }
+
+    /** Softmax over the last dimension. */
+    public static Tensor softmax(Tensor x) {
+        int c = x.dim(-1), rows = x.size() / c;
+        float[] y = x.data.clone();
+        K.softmaxRows(y, 0, rows, c);
+        return new Tensor(y, x.shape).record(o -> {
+            float[] g = o.grad(), gx = x.gradBuffer();
+            for (int r = 0; r < rows; r++) { // dx = y ⊙ (dy − Σ dy·y)
+                int base = r * c;
+                float dotp = K.dot(g, base, y, base, c);
+                for (int j = 0; j < c; j++) gx[base + j] += y[base + j] * (g[base + j] - dotp);
+            }
+        }, x);
+    }
+
+    /**
+     * Mean cross-entropy of logits (N, V) against target ids (N), skipping targets equal to
+     * ignoreIndex (like PyTorch's ignore_index=-100). Fused softmax + NLL: the gradient is
+     * (softmax − onehot)/count, computed without materialising log-probabilities twice.
+     */
+    public static Tensor crossEntropy(Tensor logits, int[] targets, int ignoreIndex) {
+        int v = logits.dim(-1), n = logits.size() / v;
+        if (targets.length != n) throw new IllegalArgumentException("crossEntropy: " + n + " rows of logits but " + targets.length + " targets");
+        float[] probs = logits.data.clone();
+        K.softmaxRows(probs, 0, n, v);
+        double loss = 0;
+        int count = 0;
+        for (int i = 0; i < n; i++) {
+            int t = targets[i];
+            if (t == ignoreIndex) continue;
+            if (t < 0 || t >= v) throw new IllegalArgumentException("crossEntropy: target " + t + " at row " + i + " is outside [0, " + v + ")");
+            loss -= Math.log(Math.max(probs[i * v + t], Float.MIN_NORMAL));
+            count++;
+        }
+        final int cnt = count;
+        Tensor out = Tensor.scalar(cnt == 0 ? 0f : (float) (loss / cnt));
+        return out.record(o -> {
+            if (cnt == 0) return;
+            float scale = o.grad()[0] / cnt;
+            float[] g = logits.gradBuffer();
+            for (int i = 0; i < n; i++) {
+                int t = targets[i];
+                if (t == ignoreIndex) continue;
+                int base = i * v;
+                K.axpy(scale, probs, base, g, base, v);
+                g[base + t] -= scale;
+            }
+        }, logits);
+    }
+
+    // ---------------------------------------------------------------- attention
+
+    /**
+     * Causal multi-head self-attention on packed projections: qkv (B, T, 3C) holding q, k, v in
+     * that order (GPT-2's c_attn output), heads of size C/nHead. Returns (B, T, C): for each head,
+     * softmax(q·kᵀ/√hd + causal mask)·v, heads concatenated.
+     */
+    public static Tensor causalSelfAttention(Tensor qkv, int nHead) {
+        if (qkv.rank() != 3 || qkv.dim(2) % 3 != 0) throw new IllegalArgumentException("attention: qkv must be (B, T, 3C), got " + Arrays.toString(qkv.shape));
+        int b = qkv.dim(0), t = qkv.dim(1), c3 = qkv.dim(2), c = c3 / 3;
+        if (c % nHead != 0) throw new IllegalArgumentException("attention: " + c + " channels do not split into " + nHead + " heads");
+        int hd = c / nHead;
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        float[] att = new float[b * nHead * t * t]; // (B, nh, T, T) post-softmax, zeros above the diagonal
+        float[] out = new float[b * t * c];
+        float[] x = qkv.data;
+        IntStream.range(0, b * nHead).parallel().forEach(bh -> {
+            int bi = bh / nHead, h = bh % nHead;
+            int qOff = h * hd, kOff = c + h * hd, vOff = 2 * c + h * hd;
+            for (int i = 0; i < t; i++) {
+                int arow = (bh * t + i) * t;
+                int qi = (bi * t + i) * c3 + qOff;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j <= i; j++) {
+                    float s = K.dot(x, qi, x, (bi * t + j) * c3 + kOff, hd) * scale;
+                    att[arow + j] = s;
+                    if (s > max) max = s;
+                }
+                float sum = 0f;
+                for (int j = 0; j <= i; j++) {
+                    float e = (float) Math.exp(att[arow + j] - max);
+                    att[arow + j] = e;
+                    sum += e;
+                }
+                float inv = 1f / sum;
+                int oi = (bi * t + i) * c + h * hd;
+                for (int j = 0; j <= i; j++) {
+                    float p = att[arow + j] * inv;
+                    att[arow + j] = p;
+                    K.axpy(p, x, (bi * t + j) * c3 + vOff, out, oi, hd);
+                }
+            }
+        });
+        return new Tensor(out, b, t, c).record(o -> {
+            float[] dout = o.grad(), dx = qkv.gradBuffer();
+            IntStream.range(0, b * nHead).parallel().forEach(bh -> {
+                int bi = bh / nHead, h = bh % nHead;
+                int qOff = h * hd, kOff = c + h * hd, vOff = 2 * c + h * hd;
+                float[] dpre = new float[t];
+                for (int i = 0; i < t; i++) {
+                    int arow = (bh * t + i) * t;
+                    int oi = (bi * t + i) * c + h * hd;
+                    float dotp = 0f;
+                    for (int j = 0; j <= i; j++) {
+                        int vj = (bi * t + j) * c3 + vOff;
+                        float datt = K.dot(dout, oi, x, vj, hd);
+                        K.axpy(att[arow + j], dout, oi, dx, vj, hd); // dv_j += p_ij · dout_i
+                        dpre[j] = datt;
+                        dotp += datt * att[arow + j];
+                    }
+                    int qi = (bi * t + i) * c3 + qOff;
+                    for (int j = 0; j <= i; j++) {
+                        float ds = att[arow + j] * (dpre[j] - dotp) * scale; // softmax backward, then the 1/√hd
+                        int kj = (bi * t + j) * c3 + kOff;
+                        K.axpy(ds, x, kj, dx, qi, hd); // dq_i += ds · k_j
+                        K.axpy(ds, x, qi, dx, kj, hd); // dk_j += ds · q_i
+                    }
+                }
+            });
+        }, qkv);
+    }
+
+    // ---------------------------------------------------------------- recurrent
+
+    /** The output sequence of an LSTM layer and its final state (the state is not differentiable). */
+    public record LstmOutput(Tensor output, float[] hN, float[] cN) {}
+
+    /**
+     * One LSTM layer over a whole sequence, PyTorch nn.LSTM semantics and gate order i, f, g, o:
+     * gates = x_t·W_ihᵀ + b_ih + h_{t−1}·W_hhᵀ + b_hh; c_t = σ(f)⊙c_{t−1} + σ(i)⊙tanh(g);
+     * h_t = σ(o)⊙tanh(c_t). x (B, T, In), W_ih (4H, In), W_hh (4H, H), biases (4H), h0/c0 (B·H)
+     * or null for zeros. Returns (B, T, H). The input projection of all steps is one matrix
+     * product; backward runs back through time and defers the weight gradients to two more.
+     */
+    public static LstmOutput lstm(Tensor x, Tensor wih, Tensor whh, Tensor bih, Tensor bhh, float[] h0, float[] c0) {
+        int b = x.dim(0), t = x.dim(1), in = x.dim(2);
+        int h4 = wih.dim(0), hs = h4 / 4;
+        if (wih.dim(1) != in) throw new IllegalArgumentException("lstm: input size " + in + " but weight_ih expects " + wih.dim(1));
+        if (whh.dim(0) != h4 || whh.dim(1) != hs) throw new IllegalArgumentException("lstm: weight_hh must be (" + h4 + ", " + hs + "), got " + Arrays.toString(whh.shape));
+        int bt = b * t;
+        float[] gates = new float[bt * h4]; // (B, T, 4H): activated i, f, g, o
+        K.matmulNT(x.data, 0, wih.data, 0, gates, 0, bt, in, h4, false);
+        for (int r = 0; r < bt; r++) {
+            if (bih != null) K.axpy(1f, bih.data, 0, gates, r * h4, h4);
+            if (bhh != null) K.axpy(1f, bhh.data, 0, gates, r * h4, h4);
+        }
+        float[] hAll = new float[bt * hs], cAll = new float[bt * hs]; // (B, T, H)
+        float[] hPrev = h0 != null ? h0.clone() : new float[b * hs];
+        float[] cPrev = c0 != null ? c0.clone() : new float[b * hs];
+        float[] hInit = hPrev.clone(), cInit = cPrev.clone();
+        float[] rec = new float[b * h4];
+        for (int s = 0; s < t; s++) {
+            K.matmulNT(hPrev, 0, whh.data, 0, rec, 0, b, hs, h4, false);
+            for (int bi = 0; bi < b; bi++) {
+                int g0 = (bi * t + s) * h4, r0 = bi * h4, o0 = (bi * t + s) * hs;
+                for (int j = 0; j < hs; j++) {
+                    float ig = sigmoid(gates[g0 + j] + rec[r0 + j]);
+                    float fg = sigmoid(gates[g0 + hs + j] + rec[r0 + hs + j]);
+                    float gg = (float) Math.tanh(gates[g0 + 2 * hs + j] + rec[r0 + 2 * hs + j]);
+                    float og = sigmoid(gates[g0 + 3 * hs + j] + rec[r0 + 3 * hs + j]);
+                    gates[g0 + j] = ig;
+                    gates[g0 + hs + j] = fg;
+                    gates[g0 + 2 * hs + j] = gg;
+                    gates[g0 + 3 * hs + j] = og;
+                    float cv = fg * cPrev[bi * hs + j] + ig * gg;
+                    float hv = og * (float) Math.tanh(cv);
+                    cAll[o0 + j] = cv;
+                    hAll[o0 + j] = hv;
+                    cPrev[bi * hs + j] = cv;
+                    hPrev[bi * hs + j] = hv;
+                }
+            }
+        }
+        Tensor out = new Tensor(hAll, b, t, hs).record(o -> {
+            float[] dout = o.grad();
+            float[] dGates = new float[bt * h4];
+            float[] dh = new float[b * hs], dc = new float[b * hs], dgStep = new float[b * h4];
+            for (int s = t - 1; s >= 0; s--) {
+                for (int bi = 0; bi < b; bi++) {
+                    int g0 = (bi * t + s) * h4, o0 = (bi * t + s) * hs;
+                    for (int j = 0; j < hs; j++) {
+                        float ig = gates[g0 + j], fg = gates[g0 + hs + j], gg = gates[g0 + 2 * hs + j], og = gates[g0 + 3 * hs + j];
+                        float cv = cAll[o0 + j], tc = (float) Math.tanh(cv);
+                        float cp = s > 0 ? cAll[o0 - hs + j] : cInit[bi * hs + j];
+                        float dhv = dout[o0 + j] + dh[bi * hs + j];
+                        float dcv = dc[bi * hs + j] + dhv * og * (1f - tc * tc);
+                        float di = dcv * gg * ig * (1f - ig);
+                        float df = dcv * cp * fg * (1f - fg);
+                        float dg = dcv * ig * (1f - gg * gg);
+                        float dO = dhv * tc * og * (1f - og);
+                        dGates[g0 + j] = di;
+                        dGates[g0 + hs + j] = df;
+                        dGates[g0 + 2 * hs + j] = dg;
+                        dGates[g0 + 3 * hs + j] = dO;
+                        dgStep[bi * h4 + j] = di;
+                        dgStep[bi * h4 + hs + j] = df;
+                        dgStep[bi * h4 + 2 * hs + j] = dg;
+                        dgStep[bi * h4 + 3 * hs + j] = dO;
+                        dc[bi * hs + j] = dcv * fg;
+                    }
+                }
+                K.matmulNN(dgStep, 0, whh.data, 0, dh, 0, b, h4, hs, false); // dh_{t−1} = dgates·W_hh
+            }
+            // h_{t−1} for every (b, t) row, to form dW_hh = Σ dgatesᵀ·h_{t−1} in one product.
+            float[] hShift = new float[bt * hs];
+            for (int bi = 0; bi < b; bi++) {
+                System.arraycopy(hInit, bi * hs, hShift, bi * t * hs, hs);
+                if (t > 1) System.arraycopy(hAll, bi * t * hs, hShift, (bi * t + 1) * hs, (t - 1) * hs);
+            }
+            if (whh.requiresGrad()) K.matmulTN(dGates, 0, hShift, 0, whh.gradBuffer(), 0, h4, bt, hs, true);
+            if (wih.requiresGrad()) K.matmulTN(dGates, 0, x.data, 0, wih.gradBuffer(), 0, h4, bt, in, true);
+            if (x.requiresGrad()) K.matmulNN(dGates, 0, wih.data, 0, x.gradBuffer(), 0, bt, h4, in, true);
+            if (bih != null && bih.requiresGrad()) columnSums(dGates, bih.gradBuffer(), bt, h4);
+            if (bhh != null && bhh.requiresGrad()) columnSums(dGates, bhh.gradBuffer(), bt, h4);
+        }, x, wih, whh, bih, bhh);
+        return new LstmOutput(out, hPrev, cPrev);
+    }
+
+    // ---------------------------------------------------------------- reductions
+
+    public static Tensor sum(Tensor x) {
+        double s = 0;
+        for (float v : x.data) s += v;
+        return Tensor.scalar((float) s).record(o -> {
+            float g = o.grad()[0];
+            float[] gx = x.gradBuffer();
+            for (int i = 0; i < gx.length; i++) gx[i] += g;
+        }, x);
+    }
+
+    public static Tensor mean(Tensor x) {
+        return scale(sum(x), 1f / x.size());
+    }
+}
