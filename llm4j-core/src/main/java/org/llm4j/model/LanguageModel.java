@@ -32,7 +32,10 @@ public interface LanguageModel {
 
     void loadParameters(Map<String, Tensor> source, boolean allowExtra, String origin);
 
-    /** Whether a parameter takes weight decay (matrices do; biases, norms and... do not, as in nanoGPT). */
+    /** The generator behind dropout; checkpoints save its state so a resumed run matches exactly. */
+    org.llm4j.tensor.Rng dropoutRng();
+
+    /** Whether a parameter takes weight decay (matrices and embeddings do; biases and norm gains do not, as in nanoGPT). */
     default boolean decays(String name, Tensor p) {
         return p.rank() >= 2;
     }

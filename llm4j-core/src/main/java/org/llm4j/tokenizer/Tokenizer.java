@@ -1,0 +1,34 @@
+// The tokenizers llm4j owns: text to ids and back. Sealed, so a switch over them is checked.
+package org.llm4j.tokenizer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+
+public sealed interface Tokenizer permits CharTokenizer {
+    int vocabSize();
+
+    int[] encode(String text);
+
+    String decode(int[] ids);
+
+    /** Text of one id, for streaming; may be a partial character for byte-level tokenizers. */
+    String decodeToken(int id);
+
+    /** JSON form saved beside a model (tokenizer.json). */
+    String toJson();
+
+    static Tokenizer fromJson(String json, String origin) {
+        JsonNode node;
+        try {
+            node = new ObjectMapper().readTree(json);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(origin + ": tokenizer is not valid JSON: " + e.getMessage());
+        }
+        String type = node == null ? "" : node.path("type").asText("");
+        return switch (type) {
+            case "char" -> CharTokenizer.fromJson(node, origin);
+            default -> throw new IllegalArgumentException(origin + ": unknown tokenizer type '" + type + "' (expected \"char\")");
+        };
+    }
+}
