@@ -1,7 +1,44 @@
+// The llm4j command line: quickstart, train, generate, bench. Bad input → one clear line and exit code 2.
 package org.llm4j.cli;
 
-public final class Main {
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+@Command(name = "llm4j", mixinStandardHelpOptions = true, version = "llm4j 0.1.0",
+        description = "Build, train and run language models in pure Java.",
+        subcommands = {QuickstartCommand.class, TrainCommand.class, GenerateCommand.class, BenchCommand.class,
+                CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
     public static void main(String[] args) {
-        System.out.println("llm4j");
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs a command line and returns its exit code (0 ok, 1 failure while running, 2 bad input). */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            err.println("llm4j: " + ex.getMessage());
+            err.println("Try 'llm4j " + ex.getCommandLine().getCommandName() + " --help' for the options.");
+            return 2;
+        });
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            Throwable t = ex;
+            while ((t instanceof java.io.UncheckedIOException || t.getClass() == RuntimeException.class) && t.getCause() != null) t = t.getCause();
+            boolean userError = t instanceof IllegalArgumentException || t instanceof java.io.IOException
+                    || t instanceof org.llm4j.data.DatasetException || t instanceof IllegalStateException;
+            err.println("llm4j: error: " + (t.getMessage() == null ? t.toString() : t.getMessage()));
+            if (!userError || Boolean.getBoolean("llm4j.debug")) t.printStackTrace(err);
+            return userError ? 2 : 1;
+        });
+        return cl.execute(args);
     }
 }

@@ -54,4 +54,10 @@ public record TrainConfig(int batchSize, int blockSize, int maxIters, float lear
         return new TrainConfig(batchSize, blockSize, iters, learningRate, minLr, warmupIters, lrDecayIters == maxIters ? iters : Math.min(lrDecayIters, iters),
                 weightDecay, beta1, beta2, gradClip, evalInterval, evalIters, logInterval, seed, outDir);
     }
+
+    /** The same settings with the cosine reaching minLr at another step (e.g. a shorter first leg of a resumed run). */
+    public TrainConfig withDecayIters(int decayIters) {
+        return new TrainConfig(batchSize, blockSize, maxIters, learningRate, minLr, warmupIters, decayIters, weightDecay, beta1,
+                beta2, gradClip, evalInterval, evalIters, logInterval, seed, outDir);
+    }
 }

@@ -1,0 +1,135 @@
+// `llm4j bench`: end-to-end figures (training tokens/s, decoding tokens/s) and the kernel benchmark.
+package org.llm4j.cli;
+
+import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import org.llm4j.generate.GenerationConfig;
+import org.llm4j.generate.Generator;
+import org.llm4j.model.GPTConfig;
+import org.llm4j.model.LanguageModel;
+import org.llm4j.model.LstmConfig;
+import org.llm4j.model.ModelConfig;
+import org.llm4j.tensor.F;
+import org.llm4j.tensor.Rng;
+import org.llm4j.tensor.Tensor;
+import org.llm4j.train.TokenData;
+import org.llm4j.util.Machine;
+import org.llm4j.optim.AdamW;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Benchmarks. WHAT is one of:",
+                "  train     training tokens/s of a GPT (nanoGPT's shakespeare-char CPU config by default) or LSTM",
+                "  generate  decoding tokens/s with the KV cache (random weights)",
+                "  matmul    matrix-multiply GFLOP/s at GPT-2 shapes (kernel benchmark)",
+                "Each prints the machine, the configuration and the figure (median over repetitions)."})
+public class BenchCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "WHAT", description = "train | generate | matmul")
+    String what;
+    @Parameters(index = "1..*", paramLabel = "ARGS", description = "Extra arguments passed to the matmul benchmark.")
+    String[] rest = new String[0];
+
+    @Option(names = "--model", description = "gpt | lstm | gpt2-124m. Default: ${DEFAULT-VALUE}.", defaultValue = "gpt")
+    String model;
+    @Option(names = "--n-layer", defaultValue = "4", description = "Default: ${DEFAULT-VALUE}.") int nLayer;
+    @Option(names = "--n-head", defaultValue = "4", description = "Default: ${DEFAULT-VALUE}.") int nHead;
+    @Option(names = "--n-embd", defaultValue = "128", description = "GPT width or LSTM embedding. Default: ${DEFAULT-VALUE}.") int nEmbd;
+    @Option(names = "--hidden", defaultValue = "512", description = "LSTM hidden size. Default: ${DEFAULT-VALUE}.") int hidden;
+    @Option(names = "--vocab", defaultValue = "65", description = "Vocabulary size. Default: ${DEFAULT-VALUE}.") int vocab;
+    @Option(names = "--block-size", defaultValue = "64", description = "T. Default: ${DEFAULT-VALUE}.") int blockSize;
+    @Option(names = "--batch-size", defaultValue = "12", description = "B. Default: ${DEFAULT-VALUE}.") int batchSize;
+    @Option(names = "--warmup", defaultValue = "10", description = "Untimed steps first. Default: ${DEFAULT-VALUE}.") int warmup;
+    @Option(names = "--iters", defaultValue = "50", description = "Timed steps (or tokens for generate). Default: ${DEFAULT-VALUE}.") int iters;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter w = spec.commandLine().getOut();
+        w.println("machine: " + Machine.describe() + ", kernels " + F.kernels().getClass().getSimpleName());
+        switch (what) {
+            case "train" -> benchTrain(w);
+            case "generate" -> benchGenerate(w);
+            case "matmul" -> {
+                w.flush();
+                //KB org.llm4j.kernels.KernelBench.main(rest);
+            }
+            default -> throw new IllegalArgumentException("bench: WHAT must be train, generate or matmul, got '" + what + "'");
+        }
+        w.flush();
+        return 0;
+    }
+
+    ModelConfig config() {
+        return switch (model) {
+            case "gpt" -> new GPTConfig(vocab, blockSize, nLayer, nHead, nEmbd, 0f, 1e-5f);
+            case "gpt2-124m" -> GPTConfig.gpt2Small();
+            case "lstm" -> new LstmConfig(vocab, nEmbd, hidden, nLayer, 0f);
+            default -> throw new IllegalArgumentException("--model must be gpt, gpt2-124m or lstm, got '" + model + "'");
+        };
+    }
+
+    void benchTrain(PrintWriter w) {
+        ModelConfig cfg = config();
+        LanguageModel m = cfg.build(1);
+        w.printf("config: %s, %,d parameters, B=%d T=%d, AdamW + clip%n", cfg, m.parameterCount(), batchSize, blockSize);
+        w.flush();
+        Rng rng = new Rng(1);
+        int[] data = new int[200_000];
+        for (int i = 0; i < data.length; i++) data[i] = rng.nextInt(cfg.vocabSize());
+        var params = m.parameters();
+        var decays = new java.util.LinkedHashMap<String, Boolean>();
+        params.forEach((k, p) -> decays.put(k, m.decays(k, p)));
+        AdamW opt = new AdamW(params, decays, 0.9f, 0.99f, 1e-8f, 0.1f);
+        int[] x = new int[batchSize * blockSize], y = new int[batchSize * blockSize];
+        double[] ms = new double[iters];
+        for (int i = -warmup; i < iters; i++) {
+            long t0 = System.nanoTime();
+            TokenData.sample(data, batchSize, blockSize, rng, x, y);
+            Tensor loss = F.crossEntropy(m.forward(x, batchSize, blockSize), y, -1);
+            loss.backward();
+            opt.clipGradNorm(1.0);
+            opt.step(1e-4f);
+            for (Tensor p : params.values()) p.zeroGrad();
+            if (i >= 0) ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        double med = median(ms);
+        w.printf("train: median %.2f ms/step, %.0f tokens/s (p10 %.2f ms, p90 %.2f ms over %d steps)%n", med,
+                batchSize * blockSize / (med / 1000), pct(ms, 0.1), pct(ms, 0.9), iters);
+    }
+
+    void benchGenerate(PrintWriter w) {
+        ModelConfig cfg = config();
+        LanguageModel m = cfg.build(1);
+        m.setTraining(false);
+        w.printf("config: %s, %,d parameters, batch 1, f32%n", cfg, m.parameterCount());
+        int n = Math.min(iters, m.contextLength() - 1);
+        Generator.generate(m, new int[]{0}, GenerationConfig.greedy(Math.min(warmup, n)), null);
+        double[] perTok = new double[n];
+        long[] last = {System.nanoTime()};
+        int[] k = {0};
+        Generator.generate(m, new int[]{0}, GenerationConfig.greedy(n), id -> {
+            long now = System.nanoTime();
+            perTok[k[0]++] = (now - last[0]) / 1e6;
+            last[0] = now;
+        });
+        double med = median(Arrays.copyOfRange(perTok, 1, n));
+        w.printf("generate: median %.2f ms/token, %.1f tokens/s over %d tokens%n", med, 1000 / med, n);
+    }
+
+    static double median(double[] a) {
+        return pct(a, 0.5);
+    }
+
+    static double pct(double[] a, double q) {
+        double[] s = a.clone();
+        Arrays.sort(s);
+        return s[Math.min(s.length - 1, (int) Math.floor(q * (s.length - 1) + 0.5))];
+    }
+
+}

@@ -1,0 +1,29 @@
+// Options and helpers shared by the commands: the data mirror, corpus loading, tokenizing.
+package org.llm4j.cli;
+
+import java.nio.file.Path;
+import org.llm4j.data.DatasetStore;
+import picocli.CommandLine.Option;
+
+final class Common {
+    private Common() {}
+
+    /** Where corpora come from: a folder mirroring the download URLs, for offline machines and CI. */
+    static final class DataOptions {
+        @Option(names = "--mirror", paramLabel = "DIR", description = "Folder holding local copies of the named corpora (<name>/<file>); default $LLM4J_DATA_MIRROR.")
+        Path mirror;
+
+        @Option(names = "--offline", description = "Never download; use the cache or the mirror only (also $LLM4J_OFFLINE=1).")
+        boolean offline;
+
+        DatasetStore store() {
+            DatasetStore s = DatasetStore.fromEnvironment();
+            if (mirror != null) {
+                if (!java.nio.file.Files.isDirectory(mirror)) throw new IllegalArgumentException("--mirror: " + mirror + " is not a folder");
+                s = s.withMirror(mirror);
+            }
+            if (offline) s = s.withOffline(true);
+            return s;
+        }
+    }
+}

@@ -1,0 +1,149 @@
+// `llm4j train`: a character-level GPT or LSTM on a named corpus or local text, with eval, checkpoints and resume.
+package org.llm4j.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.llm4j.generate.GenerationConfig;
+import org.llm4j.generate.Generator;
+import org.llm4j.model.GPTConfig;
+import org.llm4j.model.LanguageModel;
+import org.llm4j.model.LstmConfig;
+import org.llm4j.model.ModelConfig;
+import org.llm4j.tokenizer.CharTokenizer;
+import org.llm4j.tokenizer.Tokenizer;
+import org.llm4j.train.Checkpoint;
+import org.llm4j.train.TokenData;
+import org.llm4j.train.TrainConfig;
+import org.llm4j.train.TrainListener;
+import org.llm4j.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train a character-level language model (GPT or LSTM) on a corpus.",
+                "Writes OUT/checkpoint.safetensors, OUT/metrics.jsonl, OUT/loss.png and OUT/model/ (config.json, model.safetensors, tokenizer.json)."})
+public class TrainCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin Common.DataOptions data = new Common.DataOptions();
+
+    @Option(names = "--data", paramLabel = "NAME|PATH", description = "Named corpus (tinyshakespeare) or a text file or folder. Default: ${DEFAULT-VALUE}.", defaultValue = "tinyshakespeare")
+    String corpus;
+    @Option(names = "--out", paramLabel = "DIR", description = "Run folder. Default: ${DEFAULT-VALUE}.", defaultValue = "runs/train")
+    Path out;
+    @Option(names = "--resume", description = "Continue from OUT/checkpoint.safetensors (model, optimizer, step, random state).")
+    boolean resume;
+
+    @Option(names = "--model", paramLabel = "gpt|lstm", description = "Architecture. Default: ${DEFAULT-VALUE}.", defaultValue = "gpt")
+    String arch;
+    @Option(names = "--n-layer", description = "GPT blocks or LSTM layers. Default: 4 (GPT), 2 (LSTM).")
+    Integer nLayer;
+    @Option(names = "--n-head", description = "GPT attention heads. Default: ${DEFAULT-VALUE}.", defaultValue = "4")
+    int nHead;
+    @Option(names = "--n-embd", description = "GPT width C, or LSTM embedding size. Default: ${DEFAULT-VALUE}.", defaultValue = "128")
+    int nEmbd;
+    @Option(names = "--hidden", description = "LSTM hidden size. Default: ${DEFAULT-VALUE}.", defaultValue = "256")
+    int hidden;
+    @Option(names = "--dropout", description = "Dropout while training. Default: ${DEFAULT-VALUE}.", defaultValue = "0.0")
+    float dropout;
+
+    @Option(names = "--block-size", description = "Context length T of the training windows. Default: ${DEFAULT-VALUE}.", defaultValue = "64")
+    int blockSize;
+    @Option(names = "--batch-size", description = "Windows per step B. Default: ${DEFAULT-VALUE}.", defaultValue = "12")
+    int batchSize;
+    @Option(names = "--max-iters", description = "Optimizer steps. Default: ${DEFAULT-VALUE}.", defaultValue = "2000")
+    int maxIters;
+    @Option(names = "--lr", description = "Peak learning rate. Default: ${DEFAULT-VALUE}.", defaultValue = "1e-3")
+    float lr;
+    @Option(names = "--min-lr", description = "Learning rate at the end of the cosine decay. Default: ${DEFAULT-VALUE}.", defaultValue = "1e-4")
+    float minLr;
+    @Option(names = "--warmup-iters", description = "Linear warm-up steps. Default: ${DEFAULT-VALUE}.", defaultValue = "100")
+    int warmup;
+    @Option(names = "--weight-decay", description = "AdamW weight decay. Default: ${DEFAULT-VALUE}.", defaultValue = "0.1")
+    float weightDecay;
+    @Option(names = "--beta2", description = "AdamW beta2. Default: ${DEFAULT-VALUE}.", defaultValue = "0.99")
+    float beta2;
+    @Option(names = "--grad-clip", description = "Clip the global gradient norm; 0 = off. Default: ${DEFAULT-VALUE}.", defaultValue = "1.0")
+    float gradClip;
+    @Option(names = "--eval-interval", description = "Evaluate and checkpoint every N steps. Default: ${DEFAULT-VALUE}.", defaultValue = "250")
+    int evalInterval;
+    @Option(names = "--eval-iters", description = "Batches per evaluation. Default: ${DEFAULT-VALUE}.", defaultValue = "20")
+    int evalIters;
+    @Option(names = "--log-interval", description = "Metrics-log line every N steps. Default: ${DEFAULT-VALUE}.", defaultValue = "10")
+    int logInterval;
+    @Option(names = "--val-fraction", description = "Last fraction of the text kept for validation. Default: ${DEFAULT-VALUE}.", defaultValue = "0.1")
+    double valFraction;
+    @Option(names = "--seed", description = "Seed for weights, batches and dropout. Default: ${DEFAULT-VALUE}.", defaultValue = "1337")
+    long seed;
+    @Option(names = "--sample-chars", description = "Print a sample of N characters at each evaluation; 0 = none. Default: ${DEFAULT-VALUE}.", defaultValue = "200")
+    int sampleChars;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter w = spec.commandLine().getOut();
+        return train(w, sampleChars);
+    }
+
+    int train(PrintWriter w, int sampleLen) throws Exception {
+        String text = data.store().readText(corpus);
+        Tokenizer tok;
+        ModelConfig cfg;
+        Path ckpt = out.resolve(Checkpoint.FILE);
+        if (resume) {
+            if (!Files.isRegularFile(ckpt)) throw new IllegalArgumentException("--resume: no checkpoint at " + ckpt);
+            Checkpoint.Loaded ck = Checkpoint.load(ckpt);
+            cfg = ck.config();
+            tok = ck.tokenizer();
+            if (tok == null) throw new IllegalArgumentException(ckpt + ": the checkpoint holds no tokenizer");
+        } else {
+            tok = CharTokenizer.fit(text);
+            cfg = modelConfig(tok.vocabSize());
+        }
+        int[] ids = tok.encode(text);
+        TokenData split = TokenData.split(ids, valFraction);
+        TrainConfig tc = new TrainConfig(batchSize, blockSize, maxIters, lr, minLr, warmup, maxIters, weightDecay, 0.9f, beta2,
+                gradClip, evalInterval, evalIters, logInterval, seed, out);
+        LanguageModel model = cfg.build(seed);
+        w.printf("corpus: %s, %,d characters, vocabulary %d; train %,d / val %,d tokens%n", corpus, text.length(), tok.vocabSize(),
+                split.train().length, split.val().length);
+        w.printf("model: %s, %,d parameters%n", cfg, model.parameterCount());
+        w.printf("training: %d steps of %d x %d tokens%s; run folder %s%n", maxIters, batchSize, blockSize,
+                resume ? " (resuming)" : "", out.toAbsolutePath());
+        w.flush();
+        final Tokenizer fTok = tok;
+        TrainListener printer = new TrainListener() {
+            @Override
+            public void onEval(int iter, double trainLoss, double valLoss) {
+                w.printf("%nstep %d: train loss %.4f, val loss %.4f (perplexity %.2f)%n", iter, trainLoss, valLoss, Math.exp(valLoss));
+                if (sampleLen > 0) {
+                    model.setTraining(false);
+                    int[] prompt = fTok.encode(text.substring(0, 1));
+                    int[] gen = Generator.generate(model, prompt, GenerationConfig.sampling(sampleLen, 0.8f, 0, 1f, seed + iter), null);
+                    w.println("--- sample ---");
+                    w.println(fTok.decode(gen));
+                    w.println("--------------");
+                    model.setTraining(true);
+                }
+                w.flush();
+            }
+        };
+        Trainer.Result r = Trainer.fit(model, tok, split, tc, resume, printer);
+        w.printf("%ndone: %d steps, train loss %.4f, val loss %.4f (perplexity %.2f), %.0f tokens/s%n", r.iters(), r.trainLoss(),
+                r.valLoss(), r.valPerplexity(), r.tokensPerSecond());
+        w.printf("model saved to %s; loss curve %s%n", out.resolve("model"), out.resolve("loss.png"));
+        w.flush();
+        return 0;
+    }
+
+    ModelConfig modelConfig(int vocab) {
+        return switch (arch) {
+            case "gpt" -> new GPTConfig(vocab, blockSize, nLayer == null ? 4 : nLayer, nHead, nEmbd, dropout, 1e-5f);
+            case "lstm" -> new LstmConfig(vocab, nEmbd, hidden, nLayer == null ? 2 : nLayer, dropout);
+            default -> throw new IllegalArgumentException("--model must be 'gpt' or 'lstm', got '" + arch + "'");
+        };
+    }
+}

@@ -1,0 +1,98 @@
+// The command line end to end: help, train → generate, quickstart on the mirror, and one-line errors.
+package org.llm4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.llm4j.util.Progress;
+
+class CliTest {
+    record Run(int code, String out, String err) {}
+
+    @BeforeAll
+    static void quiet() {
+        Progress.setEnabled(false);
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void helpListsEveryCommand() {
+        Run r = run("--help");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("quickstart", "train", "generate", "bench");
+        for (String c : new String[]{"quickstart", "train", "generate", "bench"}) {
+            Run h = run(c, "--help");
+            assertThat(h.code()).as(c).isZero();
+            assertThat(h.out()).as(c).contains("Usage: llm4j " + c);
+        }
+    }
+
+    @Test
+    void badOptionsAndFilesGetOneLineAndExitCode2(@TempDir Path dir) {
+        Run r = run("train", "--max-iters", "many");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--max-iters").doesNotContain("Exception").doesNotContain("\tat ");
+        Run g = run("generate", "--model", dir.resolve("nope").toString());
+        assertThat(g.code()).isEqualTo(2);
+        assertThat(g.err()).contains("nope").doesNotContain("\tat ");
+        assertThat(g.err().lines().count()).isEqualTo(1);
+        Run m = run("train", "--model", "transformerXL", "--data", "README.md");
+        assertThat(m.code()).isEqualTo(2);
+        Run d = run("train", "--data", "no-such-corpus", "--offline");
+        assertThat(d.code()).isEqualTo(2);
+        assertThat(d.err()).contains("no-such-corpus").doesNotContain("\tat ");
+        Run b = run("bench", "everything");
+        assertThat(b.code()).isEqualTo(2);
+        Run lr = run("train", "--data", "README.md", "--lr", "-1", "--out", dir.toString());
+        assertThat(lr.code()).isEqualTo(2);
+        assertThat(lr.err()).contains("learning rate");
+    }
+
+    @Test
+    void trainThenGenerateFromTheSavedFolder(@TempDir Path dir) throws Exception {
+        Path text = dir.resolve("corpus.txt");
+        Files.writeString(text, "to be or not to be, that is the question. ".repeat(80));
+        Path out = dir.resolve("run");
+        Run t = run("train", "--data", text.toString(), "--out", out.toString(), "--n-layer", "1", "--n-head", "2", "--n-embd", "16",
+                "--block-size", "16", "--batch-size", "4", "--max-iters", "30", "--eval-interval", "15", "--eval-iters", "2", "--sample-chars", "20");
+        assertThat(t.code()).as(t.err()).isZero();
+        assertThat(t.out()).contains("step 15:", "step 30:", "val loss", "--- sample ---");
+        assertThat(out.resolve("model/config.json")).exists();
+        Run g = run("generate", "--model", out.toString(), "--prompt", "to be", "--max-new-tokens", "25", "--seed", "3");
+        assertThat(g.code()).as(g.err()).isZero();
+        String line = g.out().stripTrailing();
+        assertThat(line).startsWith("to be");
+        assertThat(line.codePointCount(0, line.length())).isEqualTo(5 + 25);
+        assertThat(run("generate", "--model", out.toString(), "--prompt", "to be", "--max-new-tokens", "25", "--seed", "3").out()).isEqualTo(g.out());
+        Run resumed = run("train", "--data", text.toString(), "--out", out.toString(), "--max-iters", "40", "--eval-interval", "10",
+                "--eval-iters", "2", "--batch-size", "4", "--block-size", "16", "--sample-chars", "0", "--resume");
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        assertThat(resumed.out()).contains("resuming", "step 40:").doesNotContain("step 30:");
+        Run unknownChar = run("generate", "--model", out.toString(), "--prompt", "XYZ");
+        assertThat(unknownChar.code()).isEqualTo(2);
+        assertThat(unknownChar.err()).contains("'X'");
+    }
+
+    @Test
+    void quickstartRunsOnTheMirroredCorpus(@TempDir Path dir) {
+        String mirror = System.getProperty("llm4j.data.mirror", "");
+        assumeTrue(!mirror.isBlank() && !mirror.startsWith("${") && Files.isDirectory(Path.of(mirror)),
+                "set LLM4J_DATA_MIRROR to ../shared/data (bin/test does) to run quickstart offline");
+        Run r = run("quickstart", "--mirror", mirror, "--offline", "--max-iters", "4", "--out", dir.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("1,115,394 characters", "vocabulary 65", "809,856 parameters", "step 4:", "--- sample ---");
+        assertThat(dir.resolve("loss.png")).exists();
+    }
+}
