@@ -57,7 +57,7 @@ public class BenchCommand implements Callable<Integer> {
             case "generate" -> benchGenerate(w);
             case "matmul" -> {
                 w.flush();
-                //KB org.llm4j.kernels.KernelBench.main(rest);
+                org.llm4j.kernels.KernelBench.main(rest);
             }
             default -> throw new IllegalArgumentException("bench: WHAT must be train, generate or matmul, got '" + what + "'");
         }

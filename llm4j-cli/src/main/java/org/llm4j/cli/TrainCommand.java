@@ -89,6 +89,11 @@ public class TrainCommand implements Callable<Integer> {
     }
 
     int train(PrintWriter w, int sampleLen) throws Exception {
+        // options first: a bad value fails before minutes of corpus loading
+        TrainConfig tc = new TrainConfig(batchSize, blockSize, maxIters, lr, minLr, warmup, maxIters, weightDecay, 0.9f, beta2,
+                gradClip, evalInterval, evalIters, logInterval, seed, out);
+        if (valFraction <= 0 || valFraction >= 1) throw new IllegalArgumentException("--val-fraction must be in (0, 1), got " + valFraction);
+        if (!resume) modelConfig(2);
         String text = data.store().readText(corpus);
         Tokenizer tok;
         ModelConfig cfg;
@@ -105,8 +110,6 @@ public class TrainCommand implements Callable<Integer> {
         }
         int[] ids = tok.encode(text);
         TokenData split = TokenData.split(ids, valFraction);
-        TrainConfig tc = new TrainConfig(batchSize, blockSize, maxIters, lr, minLr, warmup, maxIters, weightDecay, 0.9f, beta2,
-                gradClip, evalInterval, evalIters, logInterval, seed, out);
         LanguageModel model = cfg.build(seed);
         w.printf("corpus: %s, %,d characters, vocabulary %d; train %,d / val %,d tokens%n", corpus, text.length(), tok.vocabSize(),
                 split.train().length, split.val().length);

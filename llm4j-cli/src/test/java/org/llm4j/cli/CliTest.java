@@ -48,14 +48,15 @@ class CliTest {
         assertThat(g.code()).isEqualTo(2);
         assertThat(g.err()).contains("nope").doesNotContain("\tat ");
         assertThat(g.err().lines().count()).isEqualTo(1);
-        Run m = run("train", "--model", "transformerXL", "--data", "README.md");
+        Run m = run("train", "--model", "transformerXL", "--data", "no-such-corpus");
         assertThat(m.code()).isEqualTo(2);
+        assertThat(m.err()).contains("--model");
         Run d = run("train", "--data", "no-such-corpus", "--offline");
         assertThat(d.code()).isEqualTo(2);
         assertThat(d.err()).contains("no-such-corpus").doesNotContain("\tat ");
         Run b = run("bench", "everything");
         assertThat(b.code()).isEqualTo(2);
-        Run lr = run("train", "--data", "README.md", "--lr", "-1", "--out", dir.toString());
+        Run lr = run("train", "--data", "no-such-corpus", "--lr", "-1", "--out", dir.toString());
         assertThat(lr.code()).isEqualTo(2);
         assertThat(lr.err()).contains("learning rate");
     }

@@ -76,7 +76,14 @@ public interface Kernels {
         String choice = System.getProperty("llm4j.kernels", "vector");
         return switch (choice) {
             case "scalar" -> new ScalarKernels();
-            case "vector" -> VectorKernels.available() ? new VectorKernels() : new ScalarKernels();
+            case "vector" -> {
+                try {
+                    yield VectorKernels.available() ? new VectorKernels() : new ScalarKernels();
+                } catch (LinkageError e) {
+                    // Started without --add-modules jdk.incubator.vector: VectorKernels cannot even load.
+                    yield new ScalarKernels();
+                }
+            }
             default -> throw new IllegalArgumentException("-Dllm4j.kernels must be 'scalar' or 'vector', got '" + choice + "'");
         };
     }

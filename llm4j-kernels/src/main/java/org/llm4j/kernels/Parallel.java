@@ -1,0 +1,128 @@
+// Splits kernel work into a fixed set of chunks and runs them on a shared pool of daemon threads.
+package org.llm4j.kernels;
+
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The chunks of a call are fixed by the caller (never by which thread is free), and each chunk is
+ * run by exactly one thread; threads only decide who runs which chunk. So a kernel that reduces
+ * per-chunk partials in chunk order gives the same bits whatever the thread count.
+ *
+ * <p>The calling thread works too: it claims chunks until none are left, then waits for the
+ * chunks that helpers already hold. Helpers that start late find nothing and return, so a busy
+ * pool can delay a call but never deadlock it, and nested calls from a pool thread run inline.
+ */
+final class Parallel {
+
+    @FunctionalInterface
+    interface Chunk {
+        /** Runs chunk {@code index} (0-based), which covers [start, end) of the caller's range. */
+        void run(int index, int start, int end);
+    }
+
+    private Parallel() {}
+
+    /** Threads used by default: {@code -Dllm4j.threads=N} overrides the number of cores. */
+    static int defaultThreads() {
+        return Math.max(1, Integer.getInteger("llm4j.threads", Runtime.getRuntime().availableProcessors()));
+    }
+
+    // Created on first use, so a single-threaded JVM never starts a worker.
+    private static final class Pool {
+        static final ForkJoinPool POOL = new ForkJoinPool(Math.max(1, defaultThreads() - 1), pool -> {
+            ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+            t.setName("llm4j-kernels-" + t.getPoolIndex());
+            t.setDaemon(true);
+            return t;
+        }, null, false);
+    }
+
+    /**
+     * Splits [0, n) into chunks of {@code chunkSize} (the last one shorter) and runs them with at
+     * most {@code threads} threads. Chunk boundaries depend only on n and chunkSize.
+     */
+    static void forChunks(int threads, int n, int chunkSize, Chunk body) {
+        if (n <= 0) return;
+        int chunks = (int) ((n + (long) chunkSize - 1) / chunkSize);
+        run(threads, chunks, (i, s, e) -> body.run(i, i * chunkSize, Math.min(n, (i + 1) * chunkSize)));
+    }
+
+    /**
+     * Splits [0, n) into at most {@code threads} near-equal chunks, each a multiple of {@code align}
+     * long (except the last) and at least {@code minChunk} long. Use only where the result of an
+     * element does not depend on which chunk computed it (no cross-chunk reduction).
+     */
+    static void forRange(int threads, int n, int align, int minChunk, Chunk body) {
+        if (n <= 0) return;
+        int units = (n + align - 1) / align;
+        int parts = Math.max(1, Math.min(threads, n / Math.max(1, minChunk)));
+        parts = Math.min(parts, units);
+        if (parts == 1) {
+            body.run(0, 0, n);
+            return;
+        }
+        int per = units / parts, extra = units % parts;
+        int[] bounds = new int[parts + 1];
+        for (int i = 0; i < parts; i++) bounds[i + 1] = bounds[i] + (per + (i < extra ? 1 : 0)) * align;
+        bounds[parts] = n;
+        run(threads, parts, (i, s, e) -> body.run(i, bounds[i], Math.min(n, bounds[i + 1])));
+    }
+
+    /** Runs chunk indices [0, chunks) with at most {@code threads} threads; start/end are unused (0). */
+    static void run(int threads, int chunks, Chunk body) {
+        int helpers = Math.min(threads, chunks) - 1;
+        if (helpers <= 0 || inPool()) {
+            for (int i = 0; i < chunks; i++) body.run(i, 0, 0);
+            return;
+        }
+        Job job = new Job(chunks, body, Thread.currentThread());
+        for (int h = 0; h < helpers; h++) Pool.POOL.execute(job);
+        job.work();
+        while (job.done.get() < chunks) LockSupport.park(job);
+        if (job.error != null) {
+            if (job.error instanceof RuntimeException re) throw re;
+            if (job.error instanceof Error err) throw err;
+            throw new RuntimeException(job.error);
+        }
+    }
+
+    private static boolean inPool() {
+        return Thread.currentThread() instanceof ForkJoinWorkerThread w && w.getPool() == Pool.POOL;
+    }
+
+    private static final class Job implements Runnable {
+        final int chunks;
+        final Chunk body;
+        final Thread caller;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger done = new AtomicInteger();
+        volatile Throwable error;
+
+        Job(int chunks, Chunk body, Thread caller) {
+            this.chunks = chunks;
+            this.body = body;
+            this.caller = caller;
+        }
+
+        @Override
+        public void run() {
+            work();
+        }
+
+        void work() {
+            int i;
+            while ((i = next.getAndIncrement()) < chunks) {
+                try {
+                    if (error == null) body.run(i, 0, 0);
+                } catch (Throwable t) {
+                    error = t;
+                } finally {
+                    if (done.incrementAndGet() == chunks) LockSupport.unpark(caller);
+                }
+            }
+        }
+    }
+}
