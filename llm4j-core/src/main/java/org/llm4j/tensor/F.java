@@ -465,61 +465,55 @@ public final class F {
         if (qkv.rank() != 3 || qkv.dim(2) % 3 != 0) throw new IllegalArgumentException("attention: qkv must be (B, T, 3C), got " + Arrays.toString(qkv.shape));
         int b = qkv.dim(0), t = qkv.dim(1), c3 = qkv.dim(2), c = c3 / 3;
         if (c % nHead != 0) throw new IllegalArgumentException("attention: " + c + " channels do not split into " + nHead + " heads");
-        int hd = c / nHead;
+        int hd = c / nHead, th = t * hd, tt = t * t;
         float scale = (float) (1.0 / Math.sqrt(hd));
-        float[] att = new float[b * nHead * t * t]; // (B, nh, T, T) post-softmax, zeros above the diagonal
+        // Per (batch, head): q, k, v gathered into contiguous (T, hd) panels so that scores and
+        // outputs are small matrix products, not millions of hd-long dot products.
+        float[] q = new float[b * nHead * th], k = new float[b * nHead * th], v = new float[b * nHead * th];
+        float[] att = new float[b * nHead * tt]; // (B, nh, T, T) post-softmax, zeros above the diagonal
         float[] out = new float[b * t * c];
         float[] x = qkv.data;
         IntStream.range(0, b * nHead).parallel().forEach(bh -> {
-            int bi = bh / nHead, h = bh % nHead;
-            int qOff = h * hd, kOff = c + h * hd, vOff = 2 * c + h * hd;
+            int bi = bh / nHead, h = bh % nHead, po = bh * th, ao = bh * tt;
             for (int i = 0; i < t; i++) {
-                int arow = (bh * t + i) * t;
-                int qi = (bi * t + i) * c3 + qOff;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j <= i; j++) {
-                    float s = K.dot(x, qi, x, (bi * t + j) * c3 + kOff, hd) * scale;
-                    att[arow + j] = s;
-                    if (s > max) max = s;
-                }
-                float sum = 0f;
-                for (int j = 0; j <= i; j++) {
-                    float e = (float) Math.exp(att[arow + j] - max);
-                    att[arow + j] = e;
-                    sum += e;
-                }
-                float inv = 1f / sum;
-                int oi = (bi * t + i) * c + h * hd;
-                for (int j = 0; j <= i; j++) {
-                    float p = att[arow + j] * inv;
-                    att[arow + j] = p;
-                    K.axpy(p, x, (bi * t + j) * c3 + vOff, out, oi, hd);
-                }
+                int row = (bi * t + i) * c3 + h * hd;
+                System.arraycopy(x, row, q, po + i * hd, hd);
+                System.arraycopy(x, row + c, k, po + i * hd, hd);
+                System.arraycopy(x, row + 2 * c, v, po + i * hd, hd);
             }
+            K.matmulNT(q, po, k, po, att, ao, t, hd, t, false); // S = Q·Kᵀ (T, T)
+            for (int i = 0; i < t; i++) {
+                int r = ao + i * t;
+                for (int j = 0; j <= i; j++) att[r + j] *= scale;
+                Arrays.fill(att, r + i + 1, r + t, Float.NEGATIVE_INFINITY); // causal mask
+            }
+            K.softmaxRows(att, ao, t, t);
+            float[] o = new float[th];
+            K.matmulNN(att, ao, v, po, o, 0, t, t, hd, false); // O = P·V (T, hd)
+            for (int i = 0; i < t; i++) System.arraycopy(o, i * hd, out, (bi * t + i) * c + h * hd, hd);
         });
-        return new Tensor(out, b, t, c).record(o -> {
-            float[] dout = o.grad(), dx = qkv.gradBuffer();
+        return new Tensor(out, b, t, c).record(res -> {
+            float[] dout = res.grad(), dx = qkv.gradBuffer();
             IntStream.range(0, b * nHead).parallel().forEach(bh -> {
-                int bi = bh / nHead, h = bh % nHead;
-                int qOff = h * hd, kOff = c + h * hd, vOff = 2 * c + h * hd;
-                float[] dpre = new float[t];
+                int bi = bh / nHead, h = bh % nHead, po = bh * th, ao = bh * tt;
+                float[] dO = new float[th], dP = new float[tt], dQ = new float[th], dK = new float[th], dV = new float[th];
+                for (int i = 0; i < t; i++) System.arraycopy(dout, (bi * t + i) * c + h * hd, dO, i * hd, hd);
+                K.matmulNT(dO, 0, v, po, dP, 0, t, hd, t, false);   // dP = dO·Vᵀ
+                K.matmulTN(att, ao, dO, 0, dV, 0, t, t, hd, false); // dV = Pᵀ·dO
+                for (int i = 0; i < t; i++) {                       // dS = P ⊙ (dP − Σ_j dP·P) · 1/√hd
+                    int r = i * t, a = ao + i * t;
+                    float dotp = K.dot(dP, r, att, a, i + 1);
+                    for (int j = 0; j <= i; j++) dP[r + j] = att[a + j] * (dP[r + j] - dotp) * scale;
+                    Arrays.fill(dP, r + i + 1, r + t, 0f);
+                }
+                K.matmulNN(dP, 0, k, po, dQ, 0, t, t, hd, false); // dQ = dS·K
+                K.matmulTN(dP, 0, q, po, dK, 0, t, t, hd, false); // dK = dSᵀ·Q
                 for (int i = 0; i < t; i++) {
-                    int arow = (bh * t + i) * t;
-                    int oi = (bi * t + i) * c + h * hd;
-                    float dotp = 0f;
-                    for (int j = 0; j <= i; j++) {
-                        int vj = (bi * t + j) * c3 + vOff;
-                        float datt = K.dot(dout, oi, x, vj, hd);
-                        K.axpy(att[arow + j], dout, oi, dx, vj, hd); // dv_j += p_ij · dout_i
-                        dpre[j] = datt;
-                        dotp += datt * att[arow + j];
-                    }
-                    int qi = (bi * t + i) * c3 + qOff;
-                    for (int j = 0; j <= i; j++) {
-                        float ds = att[arow + j] * (dpre[j] - dotp) * scale; // softmax backward, then the 1/√hd
-                        int kj = (bi * t + j) * c3 + kOff;
-                        K.axpy(ds, x, kj, dx, qi, hd); // dq_i += ds · k_j
-                        K.axpy(ds, x, qi, dx, kj, hd); // dk_j += ds · q_i
+                    int row = (bi * t + i) * c3 + h * hd;
+                    for (int d = 0; d < hd; d++) {
+                        dx[row + d] += dQ[i * hd + d];
+                        dx[row + c + d] += dK[i * hd + d];
+                        dx[row + 2 * c + d] += dV[i * hd + d];
                     }
                 }
             });
