@@ -47,6 +47,7 @@ public class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "12", description = "B. Default: ${DEFAULT-VALUE}.") int batchSize;
     @Option(names = "--warmup", defaultValue = "10", description = "Untimed steps first. Default: ${DEFAULT-VALUE}.") int warmup;
     @Option(names = "--iters", defaultValue = "50", description = "Timed steps (or tokens for generate). Default: ${DEFAULT-VALUE}.") int iters;
+    @Option(names = "--warmup-runs", defaultValue = "5", description = "Untimed whole generations before the timed one. Default: ${DEFAULT-VALUE}.") int warmupRuns;
 
     @Override
     public Integer call() throws Exception {
@@ -109,7 +110,8 @@ public class BenchCommand implements Callable<Integer> {
         m.setTraining(false);
         w.printf("config: %s, %,d parameters, batch 1, f32%n", cfg, m.parameterCount());
         int n = Math.min(iters, m.contextLength() - 1);
-        Generator.generate(m, new int[]{0}, GenerationConfig.greedy(Math.min(warmup, n)), null);
+        // whole untimed generations first, so that the timed one runs JIT-compiled code
+        for (int r = 0; r < warmupRuns; r++) Generator.generate(m, new int[]{0}, GenerationConfig.greedy(n), null);
         double[] perTok = new double[n];
         long[] last = {System.nanoTime()};
         int[] k = {0};
