@@ -13,6 +13,7 @@ import org.llm4j.model.ModelConfig;
 import org.llm4j.tensor.F;
 import org.llm4j.tensor.Rng;
 import org.llm4j.tensor.Tensor;
+import org.llm4j.train.DataParallelStep;
 import org.llm4j.train.TokenData;
 import org.llm4j.util.Machine;
 import org.llm4j.optim.AdamW;
@@ -78,7 +79,8 @@ public class BenchCommand implements Callable<Integer> {
     void benchTrain(PrintWriter w) {
         ModelConfig cfg = config();
         LanguageModel m = cfg.build(1);
-        w.printf("config: %s, %,d parameters, B=%d T=%d, AdamW + clip%n", cfg, m.parameterCount(), batchSize, blockSize);
+        w.printf("config: %s, %,d parameters, B=%d T=%d, %d data-parallel shards, AdamW + clip%n", cfg, m.parameterCount(),
+                batchSize, blockSize, DataParallelStep.shardsFor(batchSize));
         w.flush();
         Rng rng = new Rng(1);
         int[] data = new int[200_000];
@@ -88,12 +90,12 @@ public class BenchCommand implements Callable<Integer> {
         params.forEach((k, p) -> decays.put(k, m.decays(k, p)));
         AdamW opt = new AdamW(params, decays, 0.9f, 0.99f, 1e-8f, 0.1f);
         int[] x = new int[batchSize * blockSize], y = new int[batchSize * blockSize];
+        DataParallelStep step = new DataParallelStep(m, batchSize, blockSize);
         double[] ms = new double[iters];
         for (int i = -warmup; i < iters; i++) {
             long t0 = System.nanoTime();
             TokenData.sample(data, batchSize, blockSize, rng, x, y);
-            Tensor loss = F.crossEntropy(m.forward(x, batchSize, blockSize), y, -1);
-            loss.backward();
+            step.run(m, x, y);
             opt.clipGradNorm(1.0);
             opt.step(1e-4f);
             for (Tensor p : params.values()) p.zeroGrad();

@@ -69,7 +69,7 @@ public final class GPT extends Module implements LanguageModel {
     public Rng dropoutRng() { return dropoutRng; }
 
     @Override
-    public Tensor forward(int[] tokens, int batch, int time) {
+    public Tensor forward(int[] tokens, int batch, int time, Rng dropoutRng) {
         if (time > cfg.blockSize()) throw new IllegalArgumentException("sequence of " + time + " tokens exceeds the context length " + cfg.blockSize());
         int[] pos = new int[batch * time];
         for (int i = 0; i < pos.length; i++) pos[i] = i % time;

@@ -15,7 +15,12 @@ public interface LanguageModel {
     int contextLength();
 
     /** Logits (B, T, V) for tokens (B·T, row-major), recorded on the tape when grad mode is on. */
-    Tensor forward(int[] tokens, int batch, int time);
+    default Tensor forward(int[] tokens, int batch, int time) {
+        return forward(tokens, batch, time, dropoutRng());
+    }
+
+    /** As {@link #forward(int[], int, int)}, drawing dropout masks from the given generator (one per data-parallel shard). */
+    Tensor forward(int[] tokens, int batch, int time, org.llm4j.tensor.Rng dropout);
 
     /** A fresh decoding state (empty KV cache, zero hidden state). */
     DecodeState newState();

@@ -57,7 +57,7 @@ public final class LstmLM extends Module implements LanguageModel {
     public Rng dropoutRng() { return dropoutRng; }
 
     @Override
-    public Tensor forward(int[] tokens, int batch, int time) {
+    public Tensor forward(int[] tokens, int batch, int time, Rng dropoutRng) {
         Tensor x = F.embedding(emb, tokens, batch, time); // (B, T, E)
         for (int i = 0; i < cfg.numLayers(); i++) {
             x = F.dropout(x, i == 0 ? 0f : cfg.dropout(), dropoutRng, training);

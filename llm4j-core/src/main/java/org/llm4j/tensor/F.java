@@ -3,8 +3,8 @@ package org.llm4j.tensor;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.stream.IntStream;
 import org.llm4j.kernels.Kernels;
+import org.llm4j.kernels.Parallel;
 
 /**
  * Functional ops in the spirit of torch.nn.functional. Shapes use the legend of {@link Kernels}:
@@ -473,7 +473,7 @@ public final class F {
         float[] att = new float[b * nHead * tt]; // (B, nh, T, T) post-softmax, zeros above the diagonal
         float[] out = new float[b * t * c];
         float[] x = qkv.data;
-        IntStream.range(0, b * nHead).parallel().forEach(bh -> {
+        Parallel.forEachTask(b * nHead, bh -> {
             int bi = bh / nHead, h = bh % nHead, po = bh * th, ao = bh * tt;
             for (int i = 0; i < t; i++) {
                 int row = (bi * t + i) * c3 + h * hd;
@@ -494,7 +494,7 @@ public final class F {
         });
         return new Tensor(out, b, t, c).record(res -> {
             float[] dout = res.grad(), dx = qkv.gradBuffer();
-            IntStream.range(0, b * nHead).parallel().forEach(bh -> {
+            Parallel.forEachTask(b * nHead, bh -> {
                 int bi = bh / nHead, h = bh % nHead, po = bh * th, ao = bh * tt;
                 float[] dO = new float[th], dP = new float[tt], dQ = new float[th], dK = new float[th], dV = new float[th];
                 for (int i = 0; i < t; i++) System.arraycopy(dout, (bi * t + i) * c + h * hd, dO, i * hd, hd);

@@ -93,8 +93,28 @@ public final class Tensor {
     /** The gradient, or null before backward reached this tensor. */
     public float[] grad() { return grad; }
 
+    // Where leaves' gradients go on this thread (null: into the leaves). Data-parallel training
+    // runs shards of a batch on several threads over the same parameters; each shard's
+    // parameter gradients land in its own buffers and are summed in a fixed order afterwards.
+    private static final ThreadLocal<java.util.Map<Tensor, float[]>> LEAF_SINK = new ThreadLocal<>();
+
+    /**
+     * Until the scope closes, backward on this thread accumulates the gradients of leaves (the
+     * parameters) into {@code sink} (an identity map, buffers created on first use) instead of
+     * into the leaves themselves.
+     */
+    public static Grad.Scope redirectLeafGradients(java.util.IdentityHashMap<Tensor, float[]> sink) {
+        java.util.Map<Tensor, float[]> previous = LEAF_SINK.get();
+        LEAF_SINK.set(sink);
+        return () -> LEAF_SINK.set(previous);
+    }
+
     /** The gradient buffer, allocated (zeros) on first use. Ops' backward functions accumulate into it. */
     public float[] gradBuffer() {
+        if (node == null) {
+            java.util.Map<Tensor, float[]> sink = LEAF_SINK.get();
+            if (sink != null) return sink.computeIfAbsent(this, t -> new float[t.data.length]);
+        }
         if (grad == null) grad = new float[data.length];
         return grad;
     }

@@ -67,6 +67,7 @@ public final class Trainer {
         }
         MetricsLog log = new MetricsLog(out == null ? null : out.resolve("metrics.jsonl"), start);
         int[] x = new int[b * t], y = new int[b * t];
+        DataParallelStep step = new DataParallelStep(model, b, t);
         List<Float> losses = new ArrayList<>();
         double trainLoss = Double.NaN, valLoss = Double.NaN, tokPerSec = 0;
         long tokens = 0, nanos = 0;
@@ -77,9 +78,7 @@ public final class Trainer {
                 long t0 = System.nanoTime();
                 float lr = schedule.at(it);
                 TokenData.sample(data.train(), b, t, sampler, x, y);
-                Tensor logits = model.forward(x, b, t);
-                Tensor loss = F.crossEntropy(logits, y, -1);
-                loss.backward();
+                float l = step.run(model, x, y);
                 double norm = opt.clipGradNorm(cfg.gradClip());
                 opt.step(lr);
                 for (Tensor p : params.values()) p.zeroGrad();
@@ -87,7 +86,6 @@ public final class Trainer {
                 tokens += (long) b * t;
                 nanos += dt;
                 tokPerSec = tokens / (nanos / 1e9);
-                float l = loss.item();
                 if (!Float.isFinite(l)) throw new IllegalStateException("loss became " + l + " at step " + (it + 1) + "; lower the learning rate or enable gradient clipping");
                 losses.add(l);
                 int done = it + 1;

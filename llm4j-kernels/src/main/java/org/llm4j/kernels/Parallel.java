@@ -15,7 +15,7 @@ import java.util.concurrent.locks.LockSupport;
  * chunks that helpers already hold. Helpers that start late find nothing and return, so a busy
  * pool can delay a call but never deadlock it, and nested calls from a pool thread run inline.
  */
-final class Parallel {
+public final class Parallel {
 
     @FunctionalInterface
     interface Chunk {
@@ -71,10 +71,33 @@ final class Parallel {
         run(threads, parts, (i, s, e) -> body.run(i, bounds[i], Math.min(n, bounds[i + 1])));
     }
 
+    // Set while a thread runs one of forEachTask's tasks: kernels it calls then run inline, so
+    // the tasks themselves are the unit of parallelism and no thread waits on a busy pool.
+    private static final ThreadLocal<boolean[]> IN_TASK = ThreadLocal.withInitial(() -> new boolean[1]);
+
+    /**
+     * Runs independent tasks 0..tasks-1 on the calling thread and the pool (each task exactly
+     * once), with every kernel they call running single-threaded inside the task. For coarse
+     * parallelism above the kernels: attention heads, data-parallel shards of a batch. Tasks
+     * must not write to shared state except their own slots.
+     */
+    public static void forEachTask(int tasks, java.util.function.IntConsumer task) {
+        run(defaultThreads(), tasks, (i, s, e) -> {
+            boolean[] f = IN_TASK.get();
+            boolean was = f[0];
+            f[0] = true;
+            try {
+                task.accept(i);
+            } finally {
+                f[0] = was;
+            }
+        });
+    }
+
     /** Runs chunk indices [0, chunks) with at most {@code threads} threads; start/end are unused (0). */
     static void run(int threads, int chunks, Chunk body) {
         int helpers = Math.min(threads, chunks) - 1;
-        if (helpers <= 0 || inPool()) {
+        if (helpers <= 0 || inPool() || IN_TASK.get()[0]) {
             for (int i = 0; i < chunks; i++) body.run(i, 0, 0);
             return;
         }
