@@ -80,7 +80,7 @@ public class BenchCommand implements Callable<Integer> {
         ModelConfig cfg = config();
         LanguageModel m = cfg.build(1);
         w.printf("config: %s, %,d parameters, B=%d T=%d, %d data-parallel shards, AdamW + clip%n", cfg, m.parameterCount(),
-                batchSize, blockSize, DataParallelStep.shardsFor(batchSize));
+                batchSize, blockSize, DataParallelStep.shardsFor(batchSize, m.parameterCount()));
         w.flush();
         Rng rng = new Rng(1);
         int[] data = new int[200_000];
