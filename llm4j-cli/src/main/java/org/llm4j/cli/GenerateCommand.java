@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import org.llm4j.format.ModelFiles;
 import org.llm4j.generate.GenerationConfig;
 import org.llm4j.generate.Generator;
+import org.llm4j.tokenizer.ByteLevelBpeTokenizer;
 import org.llm4j.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -52,10 +53,13 @@ public class GenerateCommand implements Callable<Integer> {
         w.print(prompt);
         w.flush();
         long t0 = System.nanoTime();
+        // Byte-level BPE splits multi-byte characters across tokens: hold bytes back until whole.
+        ByteLevelBpeTokenizer.StreamDecoder bytes = tok instanceof ByteLevelBpeTokenizer b ? b.streamDecoder() : null;
         int[] out = Generator.generate(loaded.model(), ids, cfg, id -> {
-            w.print(tok.decodeToken(id));
+            w.print(bytes != null ? bytes.next(id) : tok.decodeToken(id));
             w.flush();
         });
+        if (bytes != null) w.print(bytes.finish());
         double secs = (System.nanoTime() - t0) / 1e9;
         w.println();
         System.err.printf("[%d tokens in %.2f s, %.1f tokens/s]%n", out.length - ids.length, secs, (out.length - ids.length) / secs);

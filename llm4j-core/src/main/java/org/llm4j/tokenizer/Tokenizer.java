@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 
-public sealed interface Tokenizer permits CharTokenizer {
+public sealed interface Tokenizer permits CharTokenizer, ByteLevelBpeTokenizer {
     int vocabSize();
 
     int[] encode(String text);
@@ -25,10 +25,13 @@ public sealed interface Tokenizer permits CharTokenizer {
         } catch (IOException e) {
             throw new IllegalArgumentException(origin + ": tokenizer is not valid JSON: " + e.getMessage());
         }
+        // A Hugging Face tokenizer.json has a "model" object and no top-level "type".
+        if (node != null && node.path("model").isObject()) return BpeFiles.fromHuggingFace(node, origin);
         String type = node == null ? "" : node.path("type").asText("");
         return switch (type) {
             case "char" -> CharTokenizer.fromJson(node, origin);
-            default -> throw new IllegalArgumentException(origin + ": unknown tokenizer type '" + type + "' (expected \"char\")");
+            default -> throw new IllegalArgumentException(origin + ": unknown tokenizer type '" + type
+                    + "' (expected \"char\", or a Hugging Face tokenizer.json with a byte-level BPE model)");
         };
     }
 }

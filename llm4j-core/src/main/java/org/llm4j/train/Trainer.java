@@ -42,6 +42,12 @@ public final class Trainer {
                              TrainListener... listeners) throws IOException {
         int b = cfg.batchSize(), t = cfg.blockSize();
         if (t > model.contextLength()) throw new IllegalArgumentException("block size " + t + " exceeds the model's context length " + model.contextLength());
+        for (int[] split : new int[][]{data.train(), data.val()}) {
+            if (split.length < t + 2) {
+                throw new IllegalArgumentException((split == data.train() ? "training" : "validation") + " split has " + split.length
+                        + " tokens, too few for windows of block size " + t + " + 1; use more text or a smaller block size");
+            }
+        }
         Map<String, Tensor> params = model.parameters();
         Map<String, Boolean> decays = new LinkedHashMap<>();
         params.forEach((k, p) -> decays.put(k, model.decays(k, p)));
@@ -64,6 +70,9 @@ public final class Trainer {
             model.dropoutRng().setState(ck.state().dropoutRng());
             start = ck.state().iter();
             bestVal = ck.state().bestValLoss();
+            if (start >= cfg.maxIters()) {
+                throw new IllegalArgumentException("--resume: " + ckptFile + " is already at step " + start + "; raise max iters above it to train on");
+            }
         }
         MetricsLog log = new MetricsLog(out == null ? null : out.resolve("metrics.jsonl"), start);
         int[] x = new int[b * t], y = new int[b * t];

@@ -73,6 +73,18 @@ class TrainerTest {
     }
 
     @Test
+    void tooLittleTextOrAFinishedRunAreClearErrors(@TempDir Path dir) throws Exception {
+        CharTokenizer tok = CharTokenizer.fit(TEXT);
+        GPTConfig mc = new GPTConfig(tok.vocabSize(), 16, 1, 1, 8, 0f, 1e-5f);
+        Progress.setEnabled(false);
+        TokenData tiny = TokenData.split(tok.encode("the quick brown fox jumps over the lazy dog"), 0.1);
+        assertThatThrownBy(() -> Trainer.fit(mc.build(1), tok, tiny, config(dir, 5), false))
+                .hasMessageContaining("validation split has").hasMessageContaining("block size 16");
+        run(mc, tok, config(dir, 5), false);
+        assertThatThrownBy(() -> run(mc, tok, config(dir, 5), true)).hasMessageContaining("already at step 5");
+    }
+
+    @Test
     void resumeWithoutACheckpointIsAClearError(@TempDir Path dir) {
         CharTokenizer tok = CharTokenizer.fit(TEXT);
         assertThatThrownBy(() -> run(new GPTConfig(tok.vocabSize(), 16, 1, 1, 8, 0f, 1e-5f), tok, config(dir, 5), true))
