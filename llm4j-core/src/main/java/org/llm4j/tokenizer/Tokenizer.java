@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 
-public sealed interface Tokenizer permits CharTokenizer, ByteLevelBpeTokenizer {
+public sealed interface Tokenizer permits CharTokenizer, WordTokenizer, ByteLevelBpeTokenizer {
     int vocabSize();
 
     int[] encode(String text);
@@ -30,8 +30,9 @@ public sealed interface Tokenizer permits CharTokenizer, ByteLevelBpeTokenizer {
         String type = node == null ? "" : node.path("type").asText("");
         return switch (type) {
             case "char" -> CharTokenizer.fromJson(node, origin);
+            case "word" -> WordTokenizer.fromJson(node, origin);
             default -> throw new IllegalArgumentException(origin + ": unknown tokenizer type '" + type
-                    + "' (expected \"char\", or a Hugging Face tokenizer.json with a byte-level BPE model)");
+                    + "' (expected \"char\", \"word\", or a Hugging Face tokenizer.json with a byte-level BPE model)");
         };
     }
 }
