@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Train a character-level language model (GPT or LSTM) on a corpus.",
+        description = {"Train a language model (GPT or LSTM) on a corpus, character-level or with a given tokenizer.",
                 "Writes OUT/checkpoint.safetensors, OUT/metrics.jsonl, OUT/loss.png and OUT/model/ (config.json, model.safetensors, tokenizer.json)."})
 public class TrainCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -37,6 +37,9 @@ public class TrainCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--resume", description = "Continue from OUT/checkpoint.safetensors (model, optimizer, step, random state).")
     boolean resume;
+
+    @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenize with this tokenizer (see 'llm4j tokenizer info') instead of fitting characters to the corpus.")
+    Path tokenizerPath;
 
     @Option(names = "--model", paramLabel = "gpt|lstm", description = "Architecture. Default: ${DEFAULT-VALUE}.", defaultValue = "gpt")
     String arch;
@@ -105,7 +108,7 @@ public class TrainCommand implements Callable<Integer> {
             tok = ck.tokenizer();
             if (tok == null) throw new IllegalArgumentException(ckpt + ": the checkpoint holds no tokenizer");
         } else {
-            tok = CharTokenizer.fit(text);
+            tok = tokenizerPath != null ? Tokenizer.load(tokenizerPath) : CharTokenizer.fit(text);
             cfg = modelConfig(tok.vocabSize());
         }
         int[] ids = tok.encode(text);
@@ -124,7 +127,7 @@ public class TrainCommand implements Callable<Integer> {
                 w.printf("%nstep %d: train loss %.4f, val loss %.4f (perplexity %.2f)%n", iter, trainLoss, valLoss, Math.exp(valLoss));
                 if (sampleLen > 0) {
                     model.setTraining(false);
-                    int[] prompt = fTok.encode(text.substring(0, 1));
+                    int[] prompt = {ids[0]};
                     int[] gen = Generator.generate(model, prompt, GenerationConfig.sampling(sampleLen, 0.8f, 0, 1f, seed + iter), null);
                     w.println("--- sample ---");
                     w.println(fTok.decode(gen));

@@ -96,4 +96,34 @@ class CliTest {
         assertThat(r.out()).contains("1,115,394 characters", "vocabulary 65", "809,856 parameters", "step 4:", "--- sample ---");
         assertThat(dir.resolve("loss.png")).exists();
     }
+
+    @Test
+    void tokenizerInfoEncodeDecode(@TempDir Path dir) throws Exception {
+        String mirror = System.getProperty("llm4j.data.mirror", "");
+        assumeTrue(!mirror.isBlank() && !mirror.startsWith("${") && Files.isDirectory(Path.of(mirror)),
+                "set LLM4J_DATA_MIRROR to ../shared/data (bin/test does) for the GPT-2 tokenizer files");
+        Path gpt2 = Path.of(mirror, "gpt2-tokenizer");
+        Run info = run("tokenizer", "info", "--tokenizer", gpt2.toString());
+        assertThat(info.code()).as(info.err()).isZero();
+        assertThat(info.out()).contains("byte-level BPE", "50,257");
+        Run enc = run("tokenizer", "encode", "--tokenizer", gpt2.resolve("tokenizer.json").toString(), "--text", "Hello world");
+        assertThat(enc.out().strip()).isEqualTo("15496 995"); // GPT-2's ids
+        Run dec = run("tokenizer", "decode", "--tokenizer", gpt2.toString(), "--ids", "15496, 995");
+        assertThat(dec.out().strip()).isEqualTo("Hello world");
+        Run bad = run("tokenizer", "decode", "--tokenizer", gpt2.toString(), "--ids", "15496 x");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("'x'");
+        Run missing = run("tokenizer", "info", "--tokenizer", dir.resolve("none.json").toString());
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.err()).contains("none.json");
+
+        // train a small GPT on BPE tokens through --tokenizer
+        Path text = dir.resolve("corpus.txt");
+        Files.writeString(text, "to be or not to be, that is the question. ".repeat(200));
+        Run t = run("train", "--data", text.toString(), "--tokenizer", gpt2.toString(), "--out", dir.resolve("run").toString(),
+                "--n-layer", "1", "--n-head", "1", "--n-embd", "8", "--block-size", "8", "--batch-size", "2", "--max-iters", "2",
+                "--eval-interval", "2", "--eval-iters", "1", "--sample-chars", "5");
+        assertThat(t.code()).as(t.err()).isZero();
+        assertThat(t.out()).contains("vocabulary 50257", "step 2:");
+    }
 }

@@ -18,6 +18,19 @@ public sealed interface Tokenizer permits CharTokenizer, WordTokenizer, ByteLeve
     /** JSON form saved beside a model (tokenizer.json). */
     String toJson();
 
+    /**
+     * Loads a tokenizer from a file or folder: llm4j's own tokenizer.json (char, word), a Hugging
+     * Face tokenizer.json (byte-level BPE), vocab.json + merges.txt, or encoder.json + vocab.bpe.
+     */
+    static Tokenizer load(java.nio.file.Path path) throws IOException {
+        java.nio.file.Path json = java.nio.file.Files.isDirectory(path) ? path.resolve("tokenizer.json") : path;
+        if (java.nio.file.Files.isRegularFile(json) && json.getFileName().toString().equals("tokenizer.json")) {
+            return fromJson(java.nio.file.Files.readString(json), json.toString());
+        }
+        if (!java.nio.file.Files.exists(path)) throw new IOException(path + ": no such tokenizer file or folder");
+        return ByteLevelBpeTokenizer.load(path);
+    }
+
     static Tokenizer fromJson(String json, String origin) {
         JsonNode node;
         try {

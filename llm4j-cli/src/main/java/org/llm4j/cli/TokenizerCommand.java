@@ -1,0 +1,111 @@
+// `llm4j tokenizer info|encode|decode`: inspect a tokenizer and convert between text and ids.
+package org.llm4j.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.llm4j.tokenizer.ByteLevelBpeTokenizer;
+import org.llm4j.tokenizer.CharTokenizer;
+import org.llm4j.tokenizer.Tokenizer;
+import org.llm4j.tokenizer.WordTokenizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "tokenizer", mixinStandardHelpOptions = true,
+        description = "Inspect tokenizers and convert text to ids and back.",
+        subcommands = {TokenizerCommand.Info.class, TokenizerCommand.Encode.class, TokenizerCommand.Decode.class})
+public class TokenizerCommand implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    static Tokenizer load(Path p) throws Exception {
+        return Tokenizer.load(p);
+    }
+
+    @Command(name = "info", mixinStandardHelpOptions = true, description = "Type, vocabulary size and special tokens of a tokenizer.")
+    static class Info implements Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Option(names = "--tokenizer", required = true, paramLabel = "PATH",
+                description = "tokenizer.json (llm4j char/word or Hugging Face BPE), a folder, vocab.json + merges.txt, or encoder.json + vocab.bpe.")
+        Path path;
+
+        @Override
+        public Integer call() throws Exception {
+            Tokenizer t = load(path);
+            PrintWriter w = spec.commandLine().getOut();
+            String type = switch (t) {
+                case CharTokenizer c -> "character";
+                case WordTokenizer wt -> "word (" + wt.options() + ")";
+                case ByteLevelBpeTokenizer b -> "byte-level BPE (GPT-2 style), special tokens " + b.specialTokens();
+            };
+            w.printf("%s: %s, vocabulary %,d%n", path, type, t.vocabSize());
+            return 0;
+        }
+    }
+
+    @Command(name = "encode", mixinStandardHelpOptions = true, description = "Print the ids of a text (space separated).")
+    static class Encode implements Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Option(names = "--tokenizer", required = true, paramLabel = "PATH", description = "See 'tokenizer info'.")
+        Path path;
+        @Option(names = "--text", description = "Text to encode.")
+        String text;
+        @Option(names = "--file", paramLabel = "FILE", description = "UTF-8 file to encode instead of --text.")
+        Path file;
+        @Option(names = "--show", description = "Also print each token's text.")
+        boolean show;
+
+        @Override
+        public Integer call() throws Exception {
+            if ((text == null) == (file == null)) throw new IllegalArgumentException("give exactly one of --text and --file");
+            String input = text != null ? text : org.llm4j.data.TextLoader.read(file);
+            Tokenizer t = load(path);
+            int[] ids = t.encode(input);
+            PrintWriter w = spec.commandLine().getOut();
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < ids.length; i++) sb.append(i > 0 ? " " : "").append(ids[i]);
+            w.println(sb);
+            if (show) {
+                for (int id : ids) w.printf("%d\t%s%n", id, printable(t.decode(new int[]{id})));
+            }
+            System.err.printf("%,d tokens, %,d characters%n", ids.length, input.length());
+            return 0;
+        }
+
+        static String printable(String s) {
+            return s.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r");
+        }
+    }
+
+    @Command(name = "decode", mixinStandardHelpOptions = true, description = "Print the text of ids.")
+    static class Decode implements Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Option(names = "--tokenizer", required = true, paramLabel = "PATH", description = "See 'tokenizer info'.")
+        Path path;
+        @Option(names = "--ids", required = true, description = "Ids separated by spaces or commas.")
+        String ids;
+
+        @Override
+        public Integer call() throws Exception {
+            Tokenizer t = load(path);
+            String[] parts = ids.trim().split("[\\s,]+");
+            int[] out = new int[parts.length];
+            for (int i = 0; i < parts.length; i++) {
+                try {
+                    out[i] = Integer.parseInt(parts[i]);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("--ids: '" + parts[i] + "' (item " + (i + 1) + ") is not an integer id");
+                }
+            }
+            spec.commandLine().getOut().println(t.decode(out));
+            return 0;
+        }
+    }
+
+}
