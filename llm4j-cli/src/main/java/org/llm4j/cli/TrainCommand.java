@@ -115,7 +115,7 @@ public class TrainCommand implements Callable<Integer> {
         TokenData split = TokenData.split(ids, valFraction);
         LanguageModel model = cfg.build(seed);
         w.printf("corpus: %s, %,d characters, vocabulary %d; train %,d / val %,d tokens%n", corpus, text.length(), tok.vocabSize(),
-                split.train().length, split.val().length);
+                split.train().size(), split.val().size());
         w.printf("model: %s, %,d parameters%n", cfg, model.parameterCount());
         w.printf("training: %d steps of %d x %d tokens%s; run folder %s%n", maxIters, batchSize, blockSize,
                 resume ? " (resuming)" : "", out.toAbsolutePath());

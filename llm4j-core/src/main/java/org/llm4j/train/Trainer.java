@@ -42,9 +42,9 @@ public final class Trainer {
                              TrainListener... listeners) throws IOException {
         int b = cfg.batchSize(), t = cfg.blockSize();
         if (t > model.contextLength()) throw new IllegalArgumentException("block size " + t + " exceeds the model's context length " + model.contextLength());
-        for (int[] split : new int[][]{data.train(), data.val()}) {
-            if (split.length < t + 2) {
-                throw new IllegalArgumentException((split == data.train() ? "training" : "validation") + " split has " + split.length
+        for (TokenSource split : new TokenSource[]{data.train(), data.val()}) {
+            if (split.size() < t + 2) {
+                throw new IllegalArgumentException((split == data.train() ? "training" : "validation") + " split has " + split.size()
                         + " tokens, too few for windows of block size " + t + " + 1; use more text or a smaller block size");
             }
         }
@@ -129,7 +129,7 @@ public final class Trainer {
         int b = cfg.batchSize(), t = cfg.blockSize();
         int[] x = new int[b * t], y = new int[b * t];
         try (var g = Grad.off()) {
-            int[][] splits = {data.train(), data.val()};
+            TokenSource[] splits = {data.train(), data.val()};
             for (int s = 0; s < 2; s++) {
                 Rng rng = new Rng(cfg.seed() * 1_000_003L + step * 2L + s);
                 double sum = 0;
