@@ -4,7 +4,12 @@ package org.llm4j.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.List;
+import org.llm4j.data.CorpusReader;
+import org.llm4j.io.AtomicFiles;
+import org.llm4j.tokenizer.BpeTrainer;
 import org.llm4j.tokenizer.ByteLevelBpeTokenizer;
+import org.llm4j.util.Progress;
 import org.llm4j.tokenizer.CharTokenizer;
 import org.llm4j.tokenizer.Tokenizer;
 import org.llm4j.tokenizer.WordTokenizer;
@@ -15,7 +20,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "tokenizer", mixinStandardHelpOptions = true,
         description = "Inspect tokenizers and convert text to ids and back.",
-        subcommands = {TokenizerCommand.Info.class, TokenizerCommand.Encode.class, TokenizerCommand.Decode.class})
+        subcommands = {TokenizerCommand.Train.class, TokenizerCommand.Info.class, TokenizerCommand.Encode.class, TokenizerCommand.Decode.class})
 public class TokenizerCommand implements Runnable {
     @Spec CommandSpec spec;
 
@@ -26,6 +31,61 @@ public class TokenizerCommand implements Runnable {
 
     static Tokenizer load(Path p) throws Exception {
         return Tokenizer.load(p);
+    }
+
+    @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Train a tokenizer on a corpus and write it as tokenizer.json (byte-level BPE in Hugging Face's format).")
+    static class Train implements Callable<Integer> {
+        @Spec CommandSpec spec;
+        @picocli.CommandLine.Mixin CorpusOptionsMixin corpus = new CorpusOptionsMixin();
+        @Option(names = "--type", defaultValue = "bpe", paramLabel = "bpe|word|char", description = "Tokenizer type. Default: ${DEFAULT-VALUE}.")
+        String type;
+        @Option(names = "--vocab-size", defaultValue = "32000", description = "Vocabulary size (bpe, word). Default: ${DEFAULT-VALUE}.")
+        int vocabSize;
+        @Option(names = "--special", split = ",", description = "Special tokens (bpe). Default: <|endoftext|>.")
+        List<String> specials = List.of("<|endoftext|>");
+        @Option(names = "--min-frequency", defaultValue = "0", description = "bpe: stop when the best pair is rarer; word: rarer words become <unk>. Default: ${DEFAULT-VALUE}.")
+        int minFrequency;
+        @Option(names = "--stop-words", paramLabel = "english|FILE", description = "word: drop English stop words, or those listed one per line in FILE.")
+        String stopWords;
+        @Option(names = "--punctuation", defaultValue = "split", paramLabel = "remove|split|keep", description = "word: punctuation handling. Default: ${DEFAULT-VALUE}.")
+        String punctuation;
+        @Option(names = "--keep-case", description = "word: do not lower-case.")
+        boolean keepCase;
+        @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where to write tokenizer.json.")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            List<Path> files = corpus.files();
+            if (files.isEmpty()) throw new IllegalArgumentException("--data matched no files");
+            List<String> docs = new java.util.ArrayList<>();
+            try (Progress bar = Progress.start("read", CorpusReader.totalBytes(files), "B")) {
+                new CorpusReader(corpus.options(0)).read(files, d -> docs.add(d.text()), bar);
+            }
+            long t0 = System.nanoTime();
+            Tokenizer tok = switch (type) {
+                case "bpe" -> BpeTrainer.train(docs, BpeTrainer.Config.of(vocabSize, specials).withMinFrequency(minFrequency).withProgress(true));
+                case "char" -> CharTokenizer.fit(String.join("\n", docs));
+                case "word" -> {
+                    WordTokenizer.Punctuation p;
+                    try {
+                        p = WordTokenizer.Punctuation.valueOf(punctuation.toUpperCase(java.util.Locale.ROOT));
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException("--punctuation must be remove, split or keep, got '" + punctuation + "'");
+                    }
+                    java.util.Set<String> stop = stopWords == null ? java.util.Set.of()
+                            : stopWords.equals("english") ? WordTokenizer.ENGLISH_STOP_WORDS
+                            : java.util.Set.copyOf(java.nio.file.Files.readAllLines(Path.of(stopWords)).stream().map(String::strip).filter(x -> !x.isEmpty()).toList());
+                    yield WordTokenizer.fit(docs, new WordTokenizer.Options(!keepCase, "NFKC", p, stop, Math.max(1, minFrequency), vocabSize));
+                }
+                default -> throw new IllegalArgumentException("--type must be bpe, word or char, got '" + type + "'");
+            };
+            AtomicFiles.writeString(out, tok.toJson());
+            spec.commandLine().getOut().printf("trained a %s tokenizer of %,d tokens on %,d documents in %.1f s; wrote %s%n", type, tok.vocabSize(),
+                    docs.size(), (System.nanoTime() - t0) / 1e9, out);
+            return 0;
+        }
     }
 
     @Command(name = "info", mixinStandardHelpOptions = true, description = "Type, vocabulary size and special tokens of a tokenizer.")

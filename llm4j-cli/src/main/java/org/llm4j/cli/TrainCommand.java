@@ -38,6 +38,9 @@ public class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue from OUT/checkpoint.safetensors (model, optimizer, step, random state).")
     boolean resume;
 
+    @Option(names = "--shards", paramLabel = "DIR", description = "Train on shards written by 'llm4j data prepare' (DIR/train, DIR/val, DIR/tokenizer.json) instead of --data.")
+    Path shards;
+
     @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenize with this tokenizer (see 'llm4j tokenizer info') instead of fitting characters to the corpus.")
     Path tokenizerPath;
 
@@ -97,25 +100,38 @@ public class TrainCommand implements Callable<Integer> {
                 gradClip, evalInterval, evalIters, logInterval, seed, out);
         if (valFraction <= 0 || valFraction >= 1) throw new IllegalArgumentException("--val-fraction must be in (0, 1), got " + valFraction);
         if (!resume) modelConfig(2);
-        String text = data.store().readText(corpus);
         Tokenizer tok;
         ModelConfig cfg;
         Path ckpt = out.resolve(Checkpoint.FILE);
+        Checkpoint.Loaded ck = null;
         if (resume) {
             if (!Files.isRegularFile(ckpt)) throw new IllegalArgumentException("--resume: no checkpoint at " + ckpt);
-            Checkpoint.Loaded ck = Checkpoint.load(ckpt);
-            cfg = ck.config();
-            tok = ck.tokenizer();
-            if (tok == null) throw new IllegalArgumentException(ckpt + ": the checkpoint holds no tokenizer");
-        } else {
-            tok = tokenizerPath != null ? Tokenizer.load(tokenizerPath) : CharTokenizer.fit(text);
-            cfg = modelConfig(tok.vocabSize());
+            ck = Checkpoint.load(ckpt);
+            if (ck.tokenizer() == null) throw new IllegalArgumentException(ckpt + ": the checkpoint holds no tokenizer");
         }
-        int[] ids = tok.encode(text);
-        TokenData split = TokenData.split(ids, valFraction);
+        TokenData split;
+        String source;
+        long chars;
+        if (shards != null) {
+            Path tj = shards.resolve("tokenizer.json");
+            if (!Files.isRegularFile(tj)) throw new IllegalArgumentException("--shards: " + tj + " is missing (write the folder with 'llm4j data prepare')");
+            tok = ck != null ? ck.tokenizer() : Tokenizer.load(tj);
+            split = TokenData.of(org.llm4j.data.ShardSet.open(shards.resolve("train")), org.llm4j.data.ShardSet.open(shards.resolve("val")));
+            source = shards.toString();
+            chars = -1;
+        } else {
+            String text = data.store().readText(corpus);
+            tok = ck != null ? ck.tokenizer() : tokenizerPath != null ? Tokenizer.load(tokenizerPath) : CharTokenizer.fit(text);
+            split = TokenData.split(tok.encode(text), valFraction);
+            source = corpus;
+            chars = text.length();
+        }
+        cfg = ck != null ? ck.config() : modelConfig(tok.vocabSize());
+        int[] first = new int[1];
+        split.train().read(0, first, 0, 1);
         LanguageModel model = cfg.build(seed);
-        w.printf("corpus: %s, %,d characters, vocabulary %d; train %,d / val %,d tokens%n", corpus, text.length(), tok.vocabSize(),
-                split.train().size(), split.val().size());
+        w.printf("corpus: %s%s, vocabulary %d; train %,d / val %,d tokens%n", source, chars >= 0 ? String.format(", %,d characters", chars) : "",
+                tok.vocabSize(), split.train().size(), split.val().size());
         w.printf("model: %s, %,d parameters%n", cfg, model.parameterCount());
         w.printf("training: %d steps of %d x %d tokens%s; run folder %s%n", maxIters, batchSize, blockSize,
                 resume ? " (resuming)" : "", out.toAbsolutePath());
@@ -127,7 +143,7 @@ public class TrainCommand implements Callable<Integer> {
                 w.printf("%nstep %d: train loss %.4f, val loss %.4f (perplexity %.2f)%n", iter, trainLoss, valLoss, Math.exp(valLoss));
                 if (sampleLen > 0) {
                     model.setTraining(false);
-                    int[] prompt = {ids[0]};
+                    int[] prompt = {first[0]};
                     int[] gen = Generator.generate(model, prompt, GenerationConfig.sampling(sampleLen, 0.8f, 0, 1f, seed + iter), null);
                     w.println("--- sample ---");
                     w.println(fTok.decode(gen));

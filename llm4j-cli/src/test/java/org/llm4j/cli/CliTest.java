@@ -126,4 +126,52 @@ class CliTest {
         assertThat(t.code()).as(t.err()).isZero();
         assertThat(t.out()).contains("vocabulary 50257", "step 2:");
     }
+
+    @Test
+    void tokenizerTrainThenPrepareShardsThenTrainOnThem(@TempDir Path dir) throws Exception {
+        Path corpus = dir.resolve("docs.jsonl.gz");
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 300; i++) {
+            sb.append("{\"id\": ").append(i).append(", \"text\": \"Document ").append(i % 50)
+                    .append(": the cat sat on the mat, and the dog sat on the log.\"}\n");
+        }
+        try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(corpus))) {
+            out.write(sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        Path tokJson = dir.resolve("tok.json");
+        Run tt = run("tokenizer", "train", "--data", corpus.toString(), "--vocab-size", "300", "--out", tokJson.toString());
+        assertThat(tt.code()).as(tt.err()).isZero();
+        assertThat(tt.out()).contains("bpe tokenizer of 300 tokens on 50 documents"); // 300 lines, 50 distinct
+        Run info = run("tokenizer", "info", "--tokenizer", tokJson.toString());
+        assertThat(info.out()).contains("byte-level BPE", "<|endoftext|>");
+
+        Path prepared = dir.resolve("prepared");
+        Run prep = run("data", "prepare", "--data", corpus.toString(), "--tokenizer", tokJson.toString(), "--out", prepared.toString(),
+                "--val-fraction", "0.2", "--shard-tokens", "200");
+        assertThat(prep.code()).as(prep.err()).isZero();
+        assertThat(prep.out()).contains("300 documents read", "250 duplicates dropped");
+        assertThat(prepared.resolve("train/shard-00000.tok")).exists();
+        assertThat(prepared.resolve("val")).isDirectory();
+        Run stats = run("data", "stats", "--shards", prepared.toString(), "--check");
+        assertThat(stats.code()).as(stats.err()).isZero();
+        assertThat(stats.out()).contains("vocabulary 300", "2-byte ids", "all ids valid");
+
+        Path runDir = dir.resolve("run");
+        String[] trainArgs = {"train", "--shards", prepared.toString(), "--out", runDir.toString(), "--n-layer", "1", "--n-head", "1",
+                "--n-embd", "8", "--block-size", "8", "--batch-size", "2", "--max-iters", "4", "--eval-interval", "2", "--eval-iters", "1",
+                "--sample-chars", "5"};
+        Run t = run(trainArgs);
+        assertThat(t.code()).as(t.err()).isZero();
+        assertThat(t.out()).contains("vocabulary 300", "step 4:");
+        Run g = run("generate", "--model", runDir.toString(), "--prompt", "the cat", "--max-new-tokens", "5");
+        assertThat(g.code()).as(g.err()).isZero();
+        assertThat(g.out()).startsWith("the cat");
+
+        Run noShards = run("train", "--shards", dir.resolve("nothing").toString(), "--out", dir.resolve("r2").toString());
+        assertThat(noShards.code()).isEqualTo(2);
+        assertThat(noShards.err()).contains("tokenizer.json").contains("data prepare");
+        Run badType = run("tokenizer", "train", "--data", corpus.toString(), "--type", "unigram", "--out", dir.resolve("x.json").toString());
+        assertThat(badType.code()).isEqualTo(2);
+        assertThat(badType.err()).contains("--type");
+    }
 }
