@@ -60,10 +60,16 @@ public class DataCommand implements Runnable {
             try (ShardWriter train = new ShardWriter(out.resolve("train"), tok.vocabSize(), shardTokens);
                  ShardWriter val = new ShardWriter(out.resolve("val"), tok.vocabSize(), shardTokens);
                  Progress bar = Progress.start("prepare", CorpusReader.totalBytes(files), "B")) {
+                long t0 = System.nanoTime();
+                long[] docs = {0};
                 CorpusStats stats = new CorpusReader(options).read(files, doc -> {
                     ShardWriter w = doc.validation() ? val : train;
                     w.append(tok.encode(doc.text()));
                     if (eot >= 0) w.append(new int[]{eot});
+                    if (++docs[0] % 1000 == 0) {
+                        double secs = (System.nanoTime() - t0) / 1e9;
+                        bar.setExtra(String.format("%,d docs | %,.0f tok/s", docs[0], (train.total + val.total) / secs));
+                    }
                 }, bar);
                 train.commit();
                 val.commit();

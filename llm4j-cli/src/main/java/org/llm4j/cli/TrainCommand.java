@@ -112,6 +112,7 @@ public class TrainCommand implements Callable<Integer> {
         TokenData split;
         String source;
         long chars;
+        double tokensPerByte = Double.NaN; // for bits per byte, comparable across tokenizers
         if (shards != null) {
             Path tj = shards.resolve("tokenizer.json");
             if (!Files.isRegularFile(tj)) throw new IllegalArgumentException("--shards: " + tj + " is missing (write the folder with 'llm4j data prepare')");
@@ -119,12 +120,20 @@ public class TrainCommand implements Callable<Integer> {
             split = TokenData.of(org.llm4j.data.ShardSet.open(shards.resolve("train")), org.llm4j.data.ShardSet.open(shards.resolve("val")));
             source = shards.toString();
             chars = -1;
+            Path statsFile = shards.resolve("stats.json");
+            if (Files.isRegularFile(statsFile)) {
+                var st = new com.fasterxml.jackson.databind.ObjectMapper().readTree(statsFile.toFile());
+                long bytes = st.path("kept_bytes").asLong(0), toks = st.path("train_tokens").asLong(0) + st.path("validation_tokens").asLong(0);
+                if (bytes > 0) tokensPerByte = (double) toks / bytes;
+            }
         } else {
             String text = data.store().readText(corpus);
             tok = ck != null ? ck.tokenizer() : tokenizerPath != null ? Tokenizer.load(tokenizerPath) : CharTokenizer.fit(text);
-            split = TokenData.split(tok.encode(text), valFraction);
+            int[] ids = tok.encode(text);
+            split = TokenData.split(ids, valFraction);
             source = corpus;
             chars = text.length();
+            tokensPerByte = (double) ids.length / text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
         }
         cfg = ck != null ? ck.config() : modelConfig(tok.vocabSize());
         int[] first = new int[1];
@@ -154,8 +163,8 @@ public class TrainCommand implements Callable<Integer> {
             }
         };
         Trainer.Result r = Trainer.fit(model, tok, split, tc, resume, printer);
-        w.printf("%ndone: %d steps, train loss %.4f, val loss %.4f (perplexity %.2f), %.0f tokens/s%n", r.iters(), r.trainLoss(),
-                r.valLoss(), r.valPerplexity(), r.tokensPerSecond());
+        w.printf("%ndone: %d steps, train loss %.4f, val loss %.4f (perplexity %.2f; %.4f bits per byte), %.0f tokens/s%n", r.iters(),
+                r.trainLoss(), r.valLoss(), r.valPerplexity(), r.valLoss() * tokensPerByte / Math.log(2), r.tokensPerSecond());
         w.printf("model saved to %s; loss curve %s%n", out.resolve("model"), out.resolve("loss.png"));
         w.flush();
         return 0;

@@ -106,6 +106,8 @@ class CliTest {
         Run info = run("tokenizer", "info", "--tokenizer", gpt2.toString());
         assertThat(info.code()).as(info.err()).isZero();
         assertThat(info.out()).contains("byte-level BPE", "50,257");
+        Run orig = run("tokenizer", "info", "--tokenizer", gpt2.resolve("encoder.json").toString()); // OpenAI's form, found by content
+        assertThat(orig.out()).contains("byte-level BPE", "50,257");
         Run enc = run("tokenizer", "encode", "--tokenizer", gpt2.resolve("tokenizer.json").toString(), "--text", "Hello world");
         assertThat(enc.out().strip()).isEqualTo("15496 995"); // GPT-2's ids
         Run dec = run("tokenizer", "decode", "--tokenizer", gpt2.toString(), "--ids", "15496, 995");

@@ -24,10 +24,18 @@ public sealed interface Tokenizer permits CharTokenizer, WordTokenizer, ByteLeve
      */
     static Tokenizer load(java.nio.file.Path path) throws IOException {
         java.nio.file.Path json = java.nio.file.Files.isDirectory(path) ? path.resolve("tokenizer.json") : path;
-        if (java.nio.file.Files.isRegularFile(json) && json.getFileName().toString().equals("tokenizer.json")) {
-            return fromJson(java.nio.file.Files.readString(json), json.toString());
-        }
         if (!java.nio.file.Files.exists(path)) throw new IOException(path + ": no such tokenizer file or folder");
+        if (java.nio.file.Files.isRegularFile(json) && json.getFileName().toString().endsWith(".json")) {
+            String text = java.nio.file.Files.readString(json);
+            JsonNode node;
+            try {
+                node = new ObjectMapper().readTree(text);
+            } catch (IOException e) {
+                throw new IOException(json + ": not valid JSON: " + e.getMessage());
+            }
+            // llm4j's own files carry "type", Hugging Face's a "model" object; vocab.json/encoder.json have neither
+            if (node != null && (node.path("type").isTextual() || node.path("model").isObject())) return fromJson(text, json.toString());
+        }
         return ByteLevelBpeTokenizer.load(path);
     }
 

@@ -28,4 +28,17 @@ class CharTokenizerTest {
         assertThatThrownBy(() -> Tokenizer.fromJson("{\"type\":\"wordpiece\"}", "t.json")).hasMessageContaining("unknown tokenizer type");
         assertThatThrownBy(() -> Tokenizer.fromJson("nope", "t.json")).hasMessageContaining("t.json");
     }
+
+    @Test
+    void loadFindsTheFormByContentNotName(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        CharTokenizer t = CharTokenizer.fit("hello");
+        java.nio.file.Path f = dir.resolve("chars.json");
+        java.nio.file.Files.writeString(f, t.toJson());
+        assertThat(Tokenizer.load(f).encode("hole")).containsExactly(t.encode("hole"));
+        java.nio.file.Files.writeString(dir.resolve("tokenizer.json"), t.toJson());
+        assertThat(Tokenizer.load(dir)).isInstanceOf(CharTokenizer.class);
+        assertThatThrownBy(() -> Tokenizer.load(dir.resolve("none.json"))).hasMessageContaining("none.json");
+        java.nio.file.Files.writeString(dir.resolve("broken.json"), "{\"type\": ");
+        assertThatThrownBy(() -> Tokenizer.load(dir.resolve("broken.json"))).hasMessageContaining("broken.json").hasMessageContaining("JSON");
+    }
 }
