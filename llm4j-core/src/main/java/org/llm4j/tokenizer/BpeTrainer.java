@@ -309,7 +309,7 @@ public final class BpeTrainer {
         // Word types as byte-level strings; two texts with the same bytes (lone surrogates, which
         // encode as U+FFFD) become one type. Sorted, so the work order is the same on every run.
         Map<String, Long> byBytes = new HashMap<>();
-        for (var e : wordCounts.entrySet()) byBytes.merge(ByteLevel.toUnicode(utf8(e.getKey())), e.getValue(), Long::sum);
+        for (var e : wordCounts.entrySet()) byBytes.merge(ByteLevel.toUnicode(ByteLevelBpeTokenizer.utf8(e.getKey(), 0, e.getKey().length())), e.getValue(), Long::sum);
         List<String> types = new ArrayList<>(byBytes.keySet());
         Collections.sort(types);
         int nw = types.size();
@@ -373,33 +373,5 @@ public final class BpeTrainer {
         List<String> vocab = new ArrayList<>(L.tokens);
         vocab.addAll(config.specialTokens());
         return ByteLevelBpeTokenizer.of(vocab, L.merges, config.specialTokens());
-    }
-
-    // UTF-8 as ByteLevelBpeTokenizer encodes it: a lone surrogate becomes U+FFFD (EF BF BD), where
-    // String.getBytes would write '?'.
-    static byte[] utf8(String s) {
-        byte[] b = new byte[s.length() * 3];
-        int k = 0;
-        for (int i = 0; i < s.length(); ) {
-            int cp = Gpt2PreTokenizer.codePointAt(s, i, s.length());
-            i += Character.charCount(cp);
-            if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0xFFFD;
-            if (cp < 0x80) {
-                b[k++] = (byte) cp;
-            } else if (cp < 0x800) {
-                b[k++] = (byte) (0xC0 | cp >> 6);
-                b[k++] = (byte) (0x80 | cp & 0x3F);
-            } else if (cp < 0x10000) {
-                b[k++] = (byte) (0xE0 | cp >> 12);
-                b[k++] = (byte) (0x80 | cp >> 6 & 0x3F);
-                b[k++] = (byte) (0x80 | cp & 0x3F);
-            } else {
-                b[k++] = (byte) (0xF0 | cp >> 18);
-                b[k++] = (byte) (0x80 | cp >> 12 & 0x3F);
-                b[k++] = (byte) (0x80 | cp >> 6 & 0x3F);
-                b[k++] = (byte) (0x80 | cp & 0x3F);
-            }
-        }
-        return Arrays.copyOf(b, k);
     }
 }

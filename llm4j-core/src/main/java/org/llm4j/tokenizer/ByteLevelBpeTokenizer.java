@@ -326,7 +326,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
 
     // UTF-8 of s[from, to). NOTE: a lone surrogate has no UTF-8 form; it becomes U+FFFD (EF BF BD),
     // as String.getBytes would make it '?'. Valid text round-trips exactly.
-    private static byte[] utf8(String s, int from, int to) {
+    static byte[] utf8(String s, int from, int to) {
         int n = to - from;
         boolean ascii = true;
         for (int i = from; i < to && ascii; i++) ascii = s.charAt(i) < 128;
