@@ -91,7 +91,7 @@ class BpeTrainerTest {
         List<Long> freq = new ArrayList<>();
         for (var e : new java.util.TreeMap<>(counts).entrySet()) {
             List<String> w = new ArrayList<>();
-            for (byte b : BpeTrainer.utf8(e.getKey())) w.add(String.valueOf(ByteLevel.charOf(b)));
+            for (byte b : ByteLevelBpeTokenizer.utf8(e.getKey(), 0, e.getKey().length())) w.add(String.valueOf(ByteLevel.charOf(b)));
             words.add(w);
             freq.add(e.getValue());
         }
