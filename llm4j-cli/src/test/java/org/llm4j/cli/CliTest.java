@@ -176,4 +176,23 @@ class CliTest {
         assertThat(badType.code()).isEqualTo(2);
         assertThat(badType.err()).contains("--type");
     }
+
+    @Test
+    void convertTheRealPyTorchCharLstmThenGenerate(@TempDir Path dir) {
+        String mirror = System.getProperty("llm4j.data.mirror", "");
+        assumeTrue(!mirror.isBlank() && !mirror.startsWith("${") && Files.isDirectory(Path.of(mirror)),
+                "set LLM4J_DATA_MIRROR to ../shared/data (bin/test does) for the trained char-LSTM");
+        Path src = Path.of(mirror, "charlstm-shakespeare");
+        Run c = run("convert", "--from", "pytorch-lstm", "--weights", src.resolve("model.safetensors").toString(),
+                "--vocab", src.resolve("vocab.json").toString(), "--out", dir.toString());
+        assertThat(c.code()).as(c.err()).isZero();
+        assertThat(c.out()).contains("hiddenSize=128", "numLayers=2");
+        Run g = run("generate", "--model", dir.toString(), "--prompt", "ROMEO:", "--max-new-tokens", "40", "--greedy");
+        assertThat(g.code()).as(g.err()).isZero();
+        assertThat(g.out()).startsWith("ROMEO:");
+        Run bad = run("convert", "--from", "pytorch-lstm", "--weights", src.resolve("vocab.json").toString(),
+                "--vocab", src.resolve("vocab.json").toString(), "--out", dir.resolve("x").toString());
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("vocab.json");
+    }
 }
