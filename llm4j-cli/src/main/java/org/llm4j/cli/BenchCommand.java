@@ -34,8 +34,9 @@ public class BenchCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "WHAT", description = "train | generate | matmul")
     String what;
-    @Parameters(index = "1..*", paramLabel = "ARGS", description = "Extra arguments passed to the matmul benchmark.")
-    String[] rest = new String[0];
+    // matmul: the kernel benchmark's own options (--threads 1,2 --reps 9 --warmup-ms 300 --ops NN,NT,TN --shapes MxKxN,... --csv)
+    @picocli.CommandLine.Unmatched
+    java.util.List<String> rest = new java.util.ArrayList<>();
 
     @Option(names = "--model", description = "gpt | lstm | gpt2-124m. Default: ${DEFAULT-VALUE}.", defaultValue = "gpt")
     String model;
@@ -53,13 +54,14 @@ public class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter w = spec.commandLine().getOut();
+        if (!what.equals("matmul") && !rest.isEmpty()) throw new IllegalArgumentException("bench " + what + ": unknown options " + rest);
         w.println("machine: " + Machine.describe() + ", kernels " + F.kernels().getClass().getSimpleName());
         switch (what) {
             case "train" -> benchTrain(w);
             case "generate" -> benchGenerate(w);
             case "matmul" -> {
                 w.flush();
-                org.llm4j.kernels.KernelBench.main(rest);
+                org.llm4j.kernels.KernelBench.main(rest.toArray(new String[0]));
             }
             default -> throw new IllegalArgumentException("bench: WHAT must be train, generate or matmul, got '" + what + "'");
         }

@@ -195,4 +195,20 @@ class CliTest {
         assertThat(bad.code()).isEqualTo(2);
         assertThat(bad.err()).contains("vocab.json");
     }
+
+    @Test
+    void benchmarksRunTinyConfigurations() {
+        Run t = run("bench", "train", "--n-layer", "1", "--n-embd", "8", "--n-head", "2", "--block-size", "8", "--batch-size", "2",
+                "--iters", "2", "--warmup", "1");
+        assertThat(t.code()).as(t.err()).isZero();
+        assertThat(t.out()).contains("machine:", "tokens/s", "2 data-parallel shards");
+        Run g = run("bench", "generate", "--n-layer", "1", "--n-embd", "8", "--n-head", "2", "--block-size", "16", "--iters", "8", "--warmup-runs", "1");
+        assertThat(g.code()).as(g.err()).isZero();
+        assertThat(g.out()).contains("ms/token");
+        Run m = run("bench", "matmul", "--threads", "1", "--ops", "NN", "--shapes", "8x8x8", "--reps", "1", "--warmup-ms", "1");
+        assertThat(m.code()).as(m.err()).isZero();
+        Run bad = run("bench", "train", "--shapes", "8x8x8");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("unknown options");
+    }
 }
