@@ -166,6 +166,7 @@ public class TrainCommand implements Callable<Integer> {
         w.printf("%ndone: %d steps, train loss %.4f, val loss %.4f (perplexity %.2f; %.4f bits per byte), %.0f tokens/s%n", r.iters(),
                 r.trainLoss(), r.valLoss(), r.valPerplexity(), r.valLoss() * tokensPerByte / Math.log(2), r.tokensPerSecond());
         w.printf("model saved to %s; loss curve %s%n", out.resolve("model"), out.resolve("loss.png"));
+        w.printf("next: bin/llm4j generate --model %s --max-new-tokens 300%n", out);
         w.flush();
         return 0;
     }
