@@ -12,7 +12,6 @@ import org.llm4j.model.LstmConfig;
 import org.llm4j.model.ModelConfig;
 import org.llm4j.tensor.F;
 import org.llm4j.tensor.Rng;
-import org.llm4j.tensor.Tensor;
 import org.llm4j.train.DataParallelStep;
 import org.llm4j.train.TokenData;
 import org.llm4j.util.Machine;
@@ -87,10 +86,7 @@ public class BenchCommand implements Callable<Integer> {
         Rng rng = new Rng(1);
         int[] data = new int[200_000];
         for (int i = 0; i < data.length; i++) data[i] = rng.nextInt(cfg.vocabSize());
-        var params = m.parameters();
-        var decays = new java.util.LinkedHashMap<String, Boolean>();
-        params.forEach((k, p) -> decays.put(k, m.decays(k, p)));
-        AdamW opt = new AdamW(params, decays, 0.9f, 0.99f, 1e-8f, 0.1f);
+        AdamW opt = AdamW.forModel(m, 0.9f, 0.99f, 1e-8f, 0.1f);
         int[] x = new int[batchSize * blockSize], y = new int[batchSize * blockSize];
         DataParallelStep step = new DataParallelStep(m, batchSize, blockSize);
         double[] ms = new double[iters];
@@ -100,7 +96,7 @@ public class BenchCommand implements Callable<Integer> {
             step.run(m, x, y);
             opt.clipGradNorm(1.0);
             opt.step(1e-4f);
-            for (Tensor p : params.values()) p.zeroGrad();
+            m.zeroGrad();
             if (i >= 0) ms[i] = (System.nanoTime() - t0) / 1e6;
         }
         double med = median(ms);

@@ -112,25 +112,18 @@ public class DataCommand implements Runnable {
         }
 
         void append(int[] ids) {
-            {
-                int off = 0;
-                while (off < ids.length) {
-                    if (current == null) current = TokenShard.writer(dir.resolve(String.format("shard-%05d.tok", shards)), vocab);
-                    int n = (int) Math.min(ids.length - off, perShard - current.count());
-                    current.append(ids, off, n);
-                    off += n;
-                    total += n;
-                    if (current.count() == perShard) {
-                        current.commit();
-                        current.close();
-                        current = null;
-                        shards++;
-                    }
-                }
+            int off = 0;
+            while (off < ids.length) {
+                if (current == null) current = TokenShard.writer(dir.resolve(String.format("shard-%05d.tok", shards)), vocab);
+                int n = (int) Math.min(ids.length - off, perShard - current.count());
+                current.append(ids, off, n);
+                off += n;
+                total += n;
+                if (current.count() == perShard) commit();
             }
         }
 
-        void commit() throws java.io.IOException {
+        void commit() {
             if (current != null) {
                 current.commit();
                 current.close();

@@ -29,10 +29,6 @@ public class TokenizerCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    static Tokenizer load(Path p) throws Exception {
-        return Tokenizer.load(p);
-    }
-
     @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
             description = "Train a tokenizer on a corpus and write it as tokenizer.json (byte-level BPE in Hugging Face's format).")
     static class Train implements Callable<Integer> {
@@ -97,7 +93,7 @@ public class TokenizerCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            Tokenizer t = load(path);
+            Tokenizer t = Tokenizer.load(path);
             PrintWriter w = spec.commandLine().getOut();
             String type = switch (t) {
                 case CharTokenizer c -> "character";
@@ -125,7 +121,7 @@ public class TokenizerCommand implements Runnable {
         public Integer call() throws Exception {
             if ((text == null) == (file == null)) throw new IllegalArgumentException("give exactly one of --text and --file");
             String input = text != null ? text : org.llm4j.data.TextLoader.read(file);
-            Tokenizer t = load(path);
+            Tokenizer t = Tokenizer.load(path);
             int[] ids = t.encode(input);
             PrintWriter w = spec.commandLine().getOut();
             StringBuilder sb = new StringBuilder();
@@ -153,7 +149,7 @@ public class TokenizerCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            Tokenizer t = load(path);
+            Tokenizer t = Tokenizer.load(path);
             String[] parts = ids.trim().split("[\\s,]+");
             int[] out = new int[parts.length];
             for (int i = 0; i < parts.length; i++) {

@@ -10,7 +10,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -182,9 +181,5 @@ public final class Safetensors {
     /** Reads a file's tensors only, for callers that do not need metadata. */
     public static Map<String, Tensor> readTensors(Path file) throws IOException {
         return read(file).tensors();
-    }
-
-    static boolean exists(Path p) {
-        return Files.isRegularFile(p);
     }
 }

@@ -33,6 +33,9 @@ public interface LanguageModel {
 
     long parameterCount();
 
+    /** Zeroes every parameter's gradient (keeping the buffers for the next step). */
+    void zeroGrad();
+
     void setTraining(boolean training);
 
     void loadParameters(Map<String, Tensor> source, boolean allowExtra, String origin);

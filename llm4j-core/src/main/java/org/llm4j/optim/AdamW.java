@@ -31,6 +31,13 @@ public final class AdamW {
         }
     }
 
+    /** AdamW over a model's parameters, decaying those the model says decay (LanguageModel.decays). */
+    public static AdamW forModel(org.llm4j.model.LanguageModel model, float beta1, float beta2, float eps, float weightDecay) {
+        Map<String, Boolean> decays = new LinkedHashMap<>();
+        model.parameters().forEach((k, p) -> decays.put(k, model.decays(k, p)));
+        return new AdamW(model.parameters(), decays, beta1, beta2, eps, weightDecay);
+    }
+
     /** Scales all gradients so their global L2 norm is at most maxNorm; returns the norm before clipping. */
     public double clipGradNorm(double maxNorm) {
         Kernels k = F.kernels();

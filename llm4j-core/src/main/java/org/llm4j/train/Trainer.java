@@ -5,9 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.llm4j.format.ModelFiles;
 import org.llm4j.model.LanguageModel;
 import org.llm4j.optim.AdamW;
@@ -15,7 +13,6 @@ import org.llm4j.optim.LrSchedule;
 import org.llm4j.tensor.F;
 import org.llm4j.tensor.Grad;
 import org.llm4j.tensor.Rng;
-import org.llm4j.tensor.Tensor;
 import org.llm4j.tokenizer.Tokenizer;
 import org.llm4j.util.Progress;
 
@@ -48,10 +45,7 @@ public final class Trainer {
                         + " tokens, too few for windows of block size " + t + " + 1; use more text or a smaller block size");
             }
         }
-        Map<String, Tensor> params = model.parameters();
-        Map<String, Boolean> decays = new LinkedHashMap<>();
-        params.forEach((k, p) -> decays.put(k, model.decays(k, p)));
-        AdamW opt = new AdamW(params, decays, cfg.beta1(), cfg.beta2(), 1e-8f, cfg.weightDecay());
+        AdamW opt = AdamW.forModel(model, cfg.beta1(), cfg.beta2(), 1e-8f, cfg.weightDecay());
         LrSchedule schedule = LrSchedule.warmupCosine(cfg.learningRate(), cfg.minLr(), cfg.warmupIters(), cfg.lrDecayIters());
         Rng sampler = new Rng(cfg.seed());
         Path out = cfg.outDir();
@@ -90,7 +84,7 @@ public final class Trainer {
                 float l = step.run(model, x, y);
                 double norm = opt.clipGradNorm(cfg.gradClip());
                 opt.step(lr);
-                for (Tensor p : params.values()) p.zeroGrad();
+                model.zeroGrad();
                 long dt = System.nanoTime() - t0;
                 tokens += (long) b * t;
                 nanos += dt;
