@@ -10,10 +10,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.llm4j.io.AtomicFiles;
+import org.llm4j.model.GPT;
 import org.llm4j.model.GPTConfig;
 import org.llm4j.model.LanguageModel;
 import org.llm4j.model.LstmConfig;
 import org.llm4j.model.ModelConfig;
+import org.llm4j.tensor.Tensor;
 import org.llm4j.tokenizer.Tokenizer;
 
 public final class ModelFiles {
@@ -21,8 +23,15 @@ public final class ModelFiles {
 
     private ModelFiles() {}
 
-    /** A model with its tokenizer, as loaded from a folder. */
-    public record Loaded(LanguageModel model, Tokenizer tokenizer) {}
+    /**
+     * A model with its tokenizer, as loaded from a folder; generationConfig is the folder's
+     * generation_config.json (an empty object when absent).
+     */
+    public record Loaded(LanguageModel model, Tokenizer tokenizer, JsonNode generationConfig) {
+        public Loaded(LanguageModel model, Tokenizer tokenizer) {
+            this(model, tokenizer, JSON.createObjectNode());
+        }
+    }
 
     public static ObjectNode configJson(ModelConfig config) {
         ObjectNode n = JSON.createObjectNode();
@@ -59,9 +68,7 @@ public final class ModelFiles {
         String type = n.path("model_type").asText("");
         try {
             return switch (type) {
-                case "gpt2" -> new GPTConfig(req(n, "vocab_size", origin), req(n, "n_positions", origin), req(n, "n_layer", origin),
-                        req(n, "n_head", origin), req(n, "n_embd", origin), (float) n.path("resid_pdrop").asDouble(0.0),
-                        (float) n.path("layer_norm_epsilon").asDouble(1e-5));
+                case "gpt2" -> gpt2Config(n, origin);
                 case "llm4j-lstm" -> new LstmConfig(req(n, "vocab_size", origin), req(n, "embedding_dim", origin),
                         req(n, "hidden_size", origin), req(n, "num_layers", origin), (float) n.path("dropout").asDouble(0.0));
                 default -> throw new IllegalArgumentException(origin + ": unsupported model_type '" + type + "' (expected gpt2 or llm4j-lstm)");
@@ -69,6 +76,26 @@ public final class ModelFiles {
         } catch (IllegalArgumentException e) {
             throw e.getMessage().startsWith(origin) ? e : new IllegalArgumentException(origin + ": " + e.getMessage());
         }
+    }
+
+    // GPT2Config, with the options llm4j's GPT does not implement refused by name instead of ignored.
+    private static GPTConfig gpt2Config(JsonNode n, String origin) {
+        String act = n.path("activation_function").asText("gelu_new");
+        if (!act.equals("gelu_new") && !act.equals("gelu_pytorch_tanh")) {
+            throw new IllegalArgumentException(origin + ": activation_function '" + act + "' is not supported (GPT-2 uses gelu_new, the tanh approximation)");
+        }
+        for (String flag : new String[]{"scale_attn_by_inverse_layer_idx", "reorder_and_upcast_attn", "add_cross_attention"}) {
+            if (n.path(flag).asBoolean(false)) throw new IllegalArgumentException(origin + ": " + flag + "=true is not supported");
+        }
+        if (!n.path("scale_attn_weights").asBoolean(true)) throw new IllegalArgumentException(origin + ": scale_attn_weights=false is not supported");
+        if (!n.path("tie_word_embeddings").asBoolean(true)) throw new IllegalArgumentException(origin + ": tie_word_embeddings=false is not supported (GPT-2 ties its head to wte)");
+        int positions = n.has("n_ctx") && !n.has("n_positions") ? req(n, "n_ctx", origin) : req(n, "n_positions", origin);
+        JsonNode inner = n.get("n_inner");
+        if (inner != null && !inner.isNull() && inner.asInt() != 4 * req(n, "n_embd", origin)) {
+            throw new IllegalArgumentException(origin + ": n_inner " + inner + " is not supported (only 4 * n_embd)");
+        }
+        return new GPTConfig(req(n, "vocab_size", origin), positions, req(n, "n_layer", origin), req(n, "n_head", origin), req(n, "n_embd", origin),
+                (float) n.path("resid_pdrop").asDouble(0.0), (float) n.path("layer_norm_epsilon").asDouble(1e-5));
     }
 
     private static int req(JsonNode n, String field, String origin) {
@@ -93,21 +120,129 @@ public final class ModelFiles {
         if (tokenizer != null) AtomicFiles.writeString(dir.resolve("tokenizer.json"), tokenizer.toJson());
     }
 
-    /** Loads a folder written by {@link #save}. */
+    /** Loads a model folder for inference: weights stay in the file (memory-mapped), not on the heap. */
     public static Loaded load(Path dir) throws IOException {
+        return load(dir, true);
+    }
+
+    /**
+     * Loads a Hugging Face-style folder: config.json; model.safetensors or a sharded
+     * model.safetensors.index.json; tokenizer.json, or vocab.json + merges.txt; optional
+     * generation_config.json. mapped=true keeps the weights in the file's pages (read-only,
+     * inference); false copies them onto the heap as float32 (training, fine-tuning).
+     */
+    public static Loaded load(Path dir, boolean mapped) throws IOException {
         if (!Files.isDirectory(dir)) throw new IOException(dir + ": not a model folder (expected config.json, model.safetensors, tokenizer.json)");
-        Path cfg = dir.resolve("config.json"), weights = dir.resolve("model.safetensors"), tok = dir.resolve("tokenizer.json");
-        for (Path p : new Path[]{cfg, weights, tok}) {
-            if (!Files.isRegularFile(p)) throw new IOException(p + ": missing (a model folder needs config.json, model.safetensors and tokenizer.json)");
-        }
+        Path cfg = dir.resolve("config.json");
+        if (!Files.isRegularFile(cfg)) throw new IOException(cfg + ": missing (a model folder needs config.json, model.safetensors and tokenizer.json)");
         ModelConfig config = parseConfig(Files.readString(cfg), cfg.toString());
-        Tokenizer tokenizer = Tokenizer.fromJson(Files.readString(tok), tok.toString());
+        Tokenizer tokenizer = loadTokenizer(dir);
         if (tokenizer.vocabSize() > config.vocabSize()) {
-            throw new IOException(tok + ": tokenizer has " + tokenizer.vocabSize() + " tokens but config.json says vocab_size " + config.vocabSize());
+            throw new IOException(dir + ": the tokenizer has " + tokenizer.vocabSize() + " tokens but config.json says vocab_size " + config.vocabSize());
         }
-        LanguageModel model = config.build(0);
-        model.loadParameters(Safetensors.readTensors(weights), false, weights.toString());
+        Weights w = readWeights(dir, mapped);
+        Map<String, Tensor> tensors = checkpointNames(config, w.tensors, w.origin);
+        LanguageModel model;
+        if (mapped && config instanceof GPTConfig g) {
+            model = new GPT(g, tensors, w.origin);
+        } else {
+            model = config.build(0);
+            model.loadParameters(tensors, false, w.origin);
+        }
         model.setTraining(false);
-        return new Loaded(model, tokenizer);
+        Path gen = dir.resolve("generation_config.json");
+        JsonNode genCfg = JSON.createObjectNode();
+        if (Files.isRegularFile(gen)) {
+            try {
+                genCfg = JSON.readTree(Files.readString(gen));
+            } catch (IOException e) {
+                throw new IOException(gen + ": not valid JSON: " + e.getMessage());
+            }
+            if (genCfg == null || !genCfg.isObject()) throw new IOException(gen + ": not a JSON object");
+        }
+        return new Loaded(model, tokenizer, genCfg);
+    }
+
+    private static Tokenizer loadTokenizer(Path dir) throws IOException {
+        if (Files.isRegularFile(dir.resolve("tokenizer.json"))) return Tokenizer.load(dir.resolve("tokenizer.json"));
+        if (Files.isRegularFile(dir.resolve("vocab.json")) && Files.isRegularFile(dir.resolve("merges.txt"))) return Tokenizer.load(dir);
+        throw new IOException(dir + ": no tokenizer (expected tokenizer.json, or vocab.json and merges.txt)");
+    }
+
+    /** Tensors of a folder, by file name, with the file (or index) they came from for messages. */
+    private record Weights(Map<String, Tensor> tensors, String origin) {}
+
+    private static Weights readWeights(Path dir, boolean mapped) throws IOException {
+        Path single = dir.resolve("model.safetensors"), index = dir.resolve("model.safetensors.index.json");
+        if (Files.isRegularFile(single)) return new Weights(checkFloat(open(single, mapped), single), single.toString());
+        if (Files.isRegularFile(index)) return new Weights(readSharded(dir, index, mapped), index.toString());
+        String hint = Files.exists(dir.resolve("pytorch_model.bin"))
+                ? " (pytorch_model.bin is a Python pickle, which llm4j does not execute: save the model with safetensors)" : "";
+        throw new IOException(dir + ": no weights: expected model.safetensors or model.safetensors.index.json" + hint);
+    }
+
+    private static Safetensors.Contents open(Path file, boolean mapped) throws IOException {
+        return mapped ? Safetensors.map(file) : Safetensors.read(file);
+    }
+
+    private static Map<String, Tensor> checkFloat(Safetensors.Contents c, Path file) throws IOException {
+        for (var e : c.dtypes().entrySet()) {
+            if (!e.getValue().startsWith("F") && !e.getValue().equals("BF16")) {
+                throw new IOException(file + ": tensor '" + e.getKey() + "' has dtype " + e.getValue() + "; model weights must be F32, F16 or BF16");
+            }
+        }
+        return c.tensors();
+    }
+
+    // model.safetensors.index.json: {"weight_map": {tensor: shard file}}; every listed tensor must
+    // be in its shard, shards stay inside the folder.
+    private static Map<String, Tensor> readSharded(Path dir, Path index, boolean mapped) throws IOException {
+        JsonNode root;
+        try {
+            root = JSON.readTree(Files.readString(index));
+        } catch (IOException e) {
+            throw new IOException(index + ": not valid JSON: " + e.getMessage());
+        }
+        JsonNode map = root == null ? null : root.get("weight_map");
+        if (map == null || !map.isObject() || map.isEmpty()) throw new IOException(index + ": lacks a non-empty \"weight_map\" object");
+        Map<String, Path> shardOf = new java.util.LinkedHashMap<>();
+        for (var it = map.fields(); it.hasNext(); ) {
+            var e = it.next();
+            String f = e.getValue().asText("");
+            if (!e.getValue().isTextual() || f.isEmpty() || f.contains("/") || f.contains("\\") || f.startsWith(".")) {
+                throw new IOException(index + ": weight_map entry '" + e.getKey() + "' names an invalid shard file " + e.getValue());
+            }
+            shardOf.put(e.getKey(), dir.resolve(f));
+        }
+        Map<Path, Map<String, Tensor>> shards = new java.util.LinkedHashMap<>();
+        for (Path p : new java.util.LinkedHashSet<>(shardOf.values())) {
+            if (!Files.isRegularFile(p)) throw new IOException(index + ": shard " + p.getFileName() + " is missing");
+            shards.put(p, checkFloat(open(p, mapped), p));
+        }
+        Map<String, Tensor> all = new java.util.LinkedHashMap<>();
+        for (var e : shardOf.entrySet()) {
+            Tensor t = shards.get(e.getValue()).get(e.getKey());
+            if (t == null) throw new IOException(e.getValue() + ": tensor '" + e.getKey() + "' listed in " + index.getFileName() + " is not in this shard");
+            all.put(e.getKey(), t);
+        }
+        return all;
+    }
+
+    /**
+     * Hugging Face checkpoint names → llm4j's (which are GPT2LMHeadModel's). A GPT2Model
+     * checkpoint (the Hub's gpt2) lacks the "transformer." prefix; the causal-mask buffers
+     * attn.bias and attn.masked_bias are not weights; lm_head.weight is the tied wte.
+     */
+    static Map<String, Tensor> checkpointNames(ModelConfig config, Map<String, Tensor> tensors, String origin) {
+        if (!(config instanceof GPTConfig)) return tensors;
+        Map<String, Tensor> out = new java.util.LinkedHashMap<>();
+        for (var e : tensors.entrySet()) {
+            String k = e.getKey();
+            if (k.endsWith(".attn.bias") || k.endsWith(".attn.masked_bias")) continue;
+            if (k.equals("lm_head.weight")) continue;
+            String name = k.startsWith("transformer.") ? k : "transformer." + k;
+            if (out.put(name, e.getValue()) != null) throw new IllegalArgumentException(origin + ": tensor '" + name + "' appears twice (with and without the transformer. prefix)");
+        }
+        return out;
     }
 }

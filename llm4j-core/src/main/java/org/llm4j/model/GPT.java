@@ -23,7 +23,21 @@ public final class GPT extends Module implements LanguageModel {
                          Tensor ln2W, Tensor ln2B, Tensor fcW, Tensor fcB, Tensor fcProjW, Tensor fcProjB) {}
 
     public GPT(GPTConfig cfg, long seed) {
+        this(cfg, seed, null, null);
+    }
+
+    /**
+     * A GPT around existing weights (by Hugging Face name, shapes checked), typically read-only
+     * views of a memory-mapped safetensors file: nothing is copied except the small vectors. Such
+     * a model decodes; training it needs heap weights ({@link #loadParameters} into a fresh GPT).
+     */
+    public GPT(GPTConfig cfg, java.util.Map<String, Tensor> weights, String origin) {
+        this(cfg, 0, weights, origin);
+    }
+
+    private GPT(GPTConfig cfg, long seed, java.util.Map<String, Tensor> weights, String origin) {
         this.cfg = cfg;
+        if (weights != null) adoptFrom(weights, origin);
         int c = cfg.nEmbd();
         wte = param("transformer.wte.weight", cfg.vocabSize(), c);
         wpe = param("transformer.wpe.weight", cfg.blockSize(), c);
@@ -40,8 +54,11 @@ public final class GPT extends Module implements LanguageModel {
         }
         lnfW = param("transformer.ln_f.weight", c);
         lnfB = param("transformer.ln_f.bias", c);
-        Rng rng = new Rng(seed);
-        initWeights(rng);
+        if (adopting()) {
+            finishAdopting(false);
+        } else {
+            initWeights(new Rng(seed));
+        }
         dropoutRng = new Rng(seed ^ 0x5DEECE66DL);
     }
 
@@ -70,6 +87,9 @@ public final class GPT extends Module implements LanguageModel {
 
     @Override
     public Tensor forward(int[] tokens, int batch, int time, Rng dropoutRng) {
+        if (isMapped()) {
+            throw new IllegalStateException("this GPT reads memory-mapped weights, which are read-only: load the model onto the heap to train it (ModelFiles.load(dir, false), or llm4j train --init-from)");
+        }
         if (time > cfg.blockSize()) throw new IllegalArgumentException("sequence of " + time + " tokens exceeds the context length " + cfg.blockSize());
         int[] pos = new int[batch * time];
         for (int i = 0; i < pos.length; i++) pos[i] = i % time;
@@ -89,14 +109,21 @@ public final class GPT extends Module implements LanguageModel {
         return F.linear(x, wte, null);                                          // (B, T, V), tied head
     }
 
-    /** Key/value cache: for each layer, keys and values of every position so far, (block, C) each. */
+    /** Key/value cache: for each layer, keys and values of every position so far, (block, C) each; plus step scratch. */
     static final class KvCache implements DecodeState {
         final float[][] k, v;
+        final float[] x, h, qkv, y, fc, att; // (C), (C), (3C), (C), (4C), (block)
         int pos;
 
         KvCache(int layers, int block, int c) {
             k = new float[layers][block * c];
             v = new float[layers][block * c];
+            x = new float[c];
+            h = new float[c];
+            qkv = new float[3 * c];
+            y = new float[c];
+            fc = new float[4 * c];
+            att = new float[block];
         }
 
         @Override public int position() { return pos; }
@@ -110,49 +137,126 @@ public final class GPT extends Module implements LanguageModel {
     @Override
     public float[] step(DecodeState state, int token) {
         KvCache kv = (KvCache) state;
-        int c = cfg.nEmbd(), nh = cfg.nHead(), hd = c / nh, t = kv.pos;
-        if (t >= cfg.blockSize()) throw new IllegalStateException("KV cache is full: the context length is " + cfg.blockSize());
-        if (token < 0 || token >= cfg.vocabSize()) throw new IllegalArgumentException("token id " + token + " is outside the vocabulary [0, " + cfg.vocabSize() + ")");
+        int c = cfg.nEmbd(), t = kv.pos;
+        checkRoom(kv, 1);
+        checkToken(token);
         Kernels k = F.kernels();
         float eps = cfg.layerNormEps();
-        float[] x = new float[c], h = new float[c], qkv = new float[3 * c], y = new float[c];
-        float[] fc = new float[4 * c], att = new float[t + 1];
-        for (int i = 0; i < c; i++) x[i] = wte.data[token * c + i] + wpe.data[t * c + i];
-        float scale = (float) (1.0 / Math.sqrt(hd));
+        float[] x = kv.x, h = kv.h, qkv = kv.qkv, y = kv.y, fc = kv.fc;
+        embed(token, t, x, 0);
         for (int l = 0; l < blocks.length; l++) {
             Block b = blocks[l];
             k.layerNorm(x, 0, b.ln1W.data, b.ln1B.data, h, 0, null, null, 1, c, eps);
-            k.matmulNN(h, 0, b.attnW.data, 0, qkv, 0, 1, c, 3 * c, false);
-            k.axpy(1f, b.attnB.data, 0, qkv, 0, 3 * c);
+            linear(k, h, b.attnW, b.attnB, qkv, 1);                     // (3C)
             System.arraycopy(qkv, c, kv.k[l], t * c, c);
             System.arraycopy(qkv, 2 * c, kv.v[l], t * c, c);
-            java.util.Arrays.fill(y, 0f);
-            for (int hh = 0; hh < nh; hh++) {
-                int off = hh * hd;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j <= t; j++) {
-                    att[j] = k.dot(qkv, off, kv.k[l], j * c + off, hd) * scale;
-                    max = Math.max(max, att[j]);
-                }
-                float sum = 0f;
-                for (int j = 0; j <= t; j++) { att[j] = (float) Math.exp(att[j] - max); sum += att[j]; }
-                for (int j = 0; j <= t; j++) k.axpy(att[j] / sum, kv.v[l], j * c + off, y, off, hd);
-            }
-            k.matmulNN(y, 0, b.projW.data, 0, h, 0, 1, c, c, false);
-            k.axpy(1f, b.projB.data, 0, h, 0, c);
-            k.axpy(1f, h, 0, x, 0, c);
+            for (int hh = 0; hh < cfg.nHead(); hh++) attend(k, qkv, 0, kv, l, hh, t, y, 0, kv.att);
+            linear(k, y, b.projW, b.projB, h, 1);
+            k.axpy(1f, h, 0, x, 0, c);                                   // x = x + attn(ln_1(x))
             k.layerNorm(x, 0, b.ln2W.data, b.ln2B.data, h, 0, null, null, 1, c, eps);
-            k.matmulNN(h, 0, b.fcW.data, 0, fc, 0, 1, c, 4 * c, false);
-            k.axpy(1f, b.fcB.data, 0, fc, 0, 4 * c);
+            linear(k, h, b.fcW, b.fcB, fc, 1);                          // (4C)
             k.gelu(fc, 0, fc, 0, 4 * c);
-            k.matmulNN(fc, 0, b.fcProjW.data, 0, h, 0, 1, 4 * c, c, false);
-            k.axpy(1f, b.fcProjB.data, 0, h, 0, c);
-            k.axpy(1f, h, 0, x, 0, c);
+            linear(k, fc, b.fcProjW, b.fcProjB, h, 1);
+            k.axpy(1f, h, 0, x, 0, c);                                   // x = x + mlp(ln_2(x))
         }
-        k.layerNorm(x, 0, lnfW.data, lnfB.data, h, 0, null, null, 1, c, eps);
-        float[] logits = new float[cfg.vocabSize()];
-        k.matmulNT(h, 0, wte.data, 0, logits, 0, 1, c, cfg.vocabSize(), false);
         kv.pos++;
+        return head(k, x, 0);
+    }
+
+    /**
+     * Prompt processing: runs tokens through the model as one (T, C) batch, matrix products
+     * instead of T matrix-vector products, appending their keys and values to the cache. Returns
+     * the logits after the last token, as T calls of {@link #step} would (up to float rounding).
+     */
+    @Override
+    public float[] prefill(DecodeState state, int[] tokens) {
+        KvCache kv = (KvCache) state;
+        int n = tokens.length;
+        if (n == 0) throw new IllegalArgumentException("prefill needs at least one token");
+        if (n == 1) return step(state, tokens[0]);
+        checkRoom(kv, n);
+        for (int tok : tokens) checkToken(tok);
+        int c = cfg.nEmbd(), nh = cfg.nHead(), t0 = kv.pos;
+        Kernels k = F.kernels();
+        float eps = cfg.layerNormEps();
+        float[] x = new float[n * c], h = new float[n * c], y = new float[n * c];  // (T, C)
+        float[] qkv = new float[n * 3 * c], fc = new float[n * 4 * c];              // (T, 3C), (T, 4C)
+        for (int i = 0; i < n; i++) embed(tokens[i], t0 + i, x, i * c);
+        for (int l = 0; l < blocks.length; l++) {
+            Block b = blocks[l];
+            final int layer = l;
+            k.layerNorm(x, 0, b.ln1W.data, b.ln1B.data, h, 0, null, null, n, c, eps);
+            linear(k, h, b.attnW, b.attnB, qkv, n);
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(qkv, i * 3 * c + c, kv.k[l], (t0 + i) * c, c);
+                System.arraycopy(qkv, i * 3 * c + 2 * c, kv.v[l], (t0 + i) * c, c);
+            }
+            // One task per head: each query row attends to the cache up to its own position.
+            org.llm4j.kernels.Parallel.forEachTask(nh, hh -> {
+                float[] att = new float[t0 + n];
+                for (int i = 0; i < n; i++) attend(k, qkv, i * 3 * c, kv, layer, hh, t0 + i, y, i * c, att);
+            });
+            linear(k, y, b.projW, b.projB, h, n);
+            k.axpy(1f, h, 0, x, 0, n * c);
+            k.layerNorm(x, 0, b.ln2W.data, b.ln2B.data, h, 0, null, null, n, c, eps);
+            linear(k, h, b.fcW, b.fcB, fc, n);
+            k.gelu(fc, 0, fc, 0, n * 4 * c);
+            linear(k, fc, b.fcProjW, b.fcProjB, h, n);
+            k.axpy(1f, h, 0, x, 0, n * c);
+        }
+        kv.pos += n;
+        return head(k, x, (n - 1) * c);
+    }
+
+    private void checkRoom(KvCache kv, int n) {
+        if (kv.pos + n > cfg.blockSize()) {
+            throw new IllegalStateException("KV cache is full: " + kv.pos + " + " + n + " tokens exceed the context length " + cfg.blockSize());
+        }
+    }
+
+    private void checkToken(int token) {
+        if (token < 0 || token >= cfg.vocabSize()) throw new IllegalArgumentException("token id " + token + " is outside the vocabulary [0, " + cfg.vocabSize() + ")");
+    }
+
+    // x[off..off+C) = wte[token] + wpe[pos]
+    private void embed(int token, int pos, float[] x, int off) {
+        int c = cfg.nEmbd();
+        wte.weight().row(token, 0, c, x, off);
+        float[] p = new float[c];
+        wpe.weight().row(pos, 0, c, p, 0);
+        for (int i = 0; i < c; i++) x[off + i] += p[i];
+    }
+
+    // out(rows, N) = in(rows, K) · W(K, N) + bias: HF Conv1D.
+    private static void linear(Kernels k, float[] in, Tensor w, Tensor bias, float[] out, int rows) {
+        k.matmul(in, 0, w.weight(), false, out, 0, rows, false);
+        int n = w.dim(-1);
+        for (int r = 0; r < rows; r++) k.axpy(1f, bias.data, 0, out, r * n, n);
+    }
+
+    // Head hh of query row q (in qkv at qOff) attends to cached positions 0..upto of layer l:
+    // y[yOff + head] = softmax(q·Kᵀ/√d) · V.
+    private void attend(Kernels k, float[] qkv, int qOff, KvCache kv, int l, int hh, int upto, float[] y, int yOff, float[] att) {
+        int c = cfg.nEmbd(), hd = c / cfg.nHead(), off = hh * hd;
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j <= upto; j++) {
+            att[j] = k.dot(qkv, qOff + off, kv.k[l], j * c + off, hd) * scale;
+            max = Math.max(max, att[j]);
+        }
+        float sum = 0f;
+        for (int j = 0; j <= upto; j++) { att[j] = (float) Math.exp(att[j] - max); sum += att[j]; }
+        java.util.Arrays.fill(y, yOff + off, yOff + off + hd, 0f);
+        for (int j = 0; j <= upto; j++) k.axpy(att[j] / sum, kv.v[l], j * c + off, y, yOff + off, hd);
+    }
+
+    // Logits (V) of the residual row x[off..off+C): final layer norm, then the tied head x·wteᵀ.
+    private float[] head(Kernels k, float[] x, int off) {
+        int c = cfg.nEmbd();
+        float[] h = new float[c];
+        k.layerNorm(x, off, lnfW.data, lnfB.data, h, 0, null, null, 1, c, cfg.layerNormEps());
+        float[] logits = new float[cfg.vocabSize()];
+        k.matmul(h, 0, wte.weight(), true, logits, 0, 1, false);
         return logits;
     }
 }

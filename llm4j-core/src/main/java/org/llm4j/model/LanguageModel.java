@@ -28,6 +28,17 @@ public interface LanguageModel {
     /** Feeds one token and returns the logits (V) for the next one; advances the state. */
     float[] step(DecodeState state, int token);
 
+    /**
+     * Feeds several tokens at once (prompt processing) and returns the logits after the last one;
+     * models override it with a batched computation. Same result as calling step for each token.
+     */
+    default float[] prefill(DecodeState state, int[] tokens) {
+        if (tokens.length == 0) throw new IllegalArgumentException("prefill needs at least one token");
+        float[] logits = null;
+        for (int t : tokens) logits = step(state, t);
+        return logits;
+    }
+
     /** Parameters by checkpoint name. */
     Map<String, Tensor> parameters();
 

@@ -15,13 +15,57 @@ import org.llm4j.tensor.Tensor;
 public abstract class Module {
     private final Map<String, Tensor> params = new LinkedHashMap<>();
     protected boolean training = true;
+    private Map<String, Tensor> adoptFrom; // set while a module is built around existing weights
+    private String adoptOrigin;
 
-    /** Registers a zero-filled trainable parameter. */
+    /**
+     * Makes the following {@link #param} calls take their tensors from source (by name, shape
+     * checked) instead of allocating them: how a model is built around memory-mapped weights
+     * without a copy. Vectors (biases, norm gains) are copied to the heap; they are tiny and the
+     * row kernels read float arrays.
+     */
+    protected void adoptFrom(Map<String, Tensor> source, String origin) {
+        this.adoptFrom = source;
+        this.adoptOrigin = origin;
+    }
+
+    /** Checks that an adopted source held nothing but this module's parameters, then forgets it. */
+    protected void finishAdopting(boolean allowExtra) {
+        if (adoptFrom != null && !allowExtra) {
+            for (String k : adoptFrom.keySet()) {
+                if (!params.containsKey(k)) throw new IllegalArgumentException(adoptOrigin + ": unexpected tensor '" + k + "' (not a parameter of this model)");
+            }
+        }
+        adoptFrom = null;
+    }
+
+    protected boolean adopting() {
+        return adoptFrom != null;
+    }
+
+    /** Registers a zero-filled trainable parameter (or, while adopting, the source's tensor). */
     protected Tensor param(String name, int... shape) {
         if (params.containsKey(name)) throw new IllegalStateException("parameter registered twice: " + name);
-        Tensor t = Tensor.param(new float[Math.toIntExact(numel(shape))], shape);
+        Tensor t;
+        if (adoptFrom != null) {
+            Tensor src = adoptFrom.get(name);
+            if (src == null) throw new IllegalArgumentException(adoptOrigin + ": missing tensor '" + name + "'");
+            if (!Arrays.equals(src.shape(), shape)) {
+                throw new IllegalArgumentException(adoptOrigin + ": tensor '" + name + "' has shape " + Arrays.toString(src.shape())
+                        + " but the model expects " + Arrays.toString(shape));
+            }
+            t = src.isMapped() && shape.length < 2 ? Tensor.of(src.floats(), shape) : src;
+        } else {
+            t = Tensor.param(new float[Math.toIntExact(numel(shape))], shape);
+        }
         params.put(name, t);
         return t;
+    }
+
+    /** True when some parameter is a read-only view of a mapped file (an inference-only model). */
+    public boolean isMapped() {
+        for (Tensor t : params.values()) if (t.isMapped()) return true;
+        return false;
     }
 
     private static long numel(int[] shape) {
@@ -67,7 +111,7 @@ public abstract class Module {
                 throw new IllegalArgumentException(origin + ": tensor '" + e.getKey() + "' has shape " + Arrays.toString(src.shape())
                         + " but the model expects " + Arrays.toString(dst.shape()));
             }
-            System.arraycopy(src.data, 0, dst.data, 0, dst.size());
+            System.arraycopy(src.floats(), 0, dst.data, 0, dst.size());
         }
         if (!allowExtra) {
             for (String k : source.keySet()) {

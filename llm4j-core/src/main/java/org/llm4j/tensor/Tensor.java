@@ -6,15 +6,20 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
+import org.llm4j.kernels.DType;
+import org.llm4j.kernels.Weight;
 
 /**
  * Row-major, contiguous float32 storage. Views made by {@code reshape} share {@link #data}; every
- * other op writes a new tensor. Gradients are allocated on first use and accumulate (+=), so a
+ * other op writes a new tensor. A tensor may instead be a read-only view of weights in a
+ * memory-mapped file ({@link #mapped}): then {@link #data} is null, inference kernels read it
+ * through {@link #weight()}, and training ops refuse it. Gradients are allocated on first use and accumulate (+=), so a
  * tensor used by several ops receives the sum of their gradients.
  */
 public final class Tensor {
     public final float[] data;
     final int[] shape;
+    private final Weight.Mapped mapped; // non-null exactly when data is null
     private float[] grad;
     private boolean requiresGrad;
     Node node; // the op that produced this tensor; null for leaves and for tensors made without grad
@@ -35,6 +40,46 @@ public final class Tensor {
         }
         this.data = data;
         this.shape = shape.clone();
+        this.mapped = null;
+    }
+
+    private Tensor(Weight.Mapped mapped, int[] shape) {
+        this.data = null;
+        this.shape = shape.clone();
+        this.mapped = mapped;
+    }
+
+    /** A read-only view of weights in a mapped file; shape's last dimension is the matrix's columns. */
+    public static Tensor mapped(Weight.Mapped w, int... shape) {
+        long n = numel(shape);
+        if (n != (long) w.rows() * w.cols()) {
+            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + n + " values, the mapped matrix " + w.rows() * (long) w.cols());
+        }
+        return new Tensor(w, shape);
+    }
+
+    public boolean isMapped() { return mapped != null; }
+
+    /** How the values are stored: F32 on the heap, or the mapped file's element type. */
+    public DType dtype() { return mapped == null ? DType.F32 : mapped.type(); }
+
+    /**
+     * This tensor as a matrix for inference kernels: (product of the leading dimensions, last
+     * dimension); a vector is one row. No copy in either storage.
+     */
+    public Weight weight() {
+        int cols = shape.length == 0 ? 1 : shape[shape.length - 1];
+        int rows = cols == 0 ? 0 : size() / cols;
+        return mapped != null ? mapped : new Weight.Heap(data, 0, rows, cols);
+    }
+
+    /** The values as float32 on the heap: this tensor's own array, or a converted copy of mapped weights. */
+    public float[] floats() {
+        if (data != null) return data;
+        float[] out = new float[size()];
+        int cols = mapped.cols();
+        for (int r = 0; r < mapped.rows(); r++) mapped.row(r, 0, cols, out, r * cols);
+        return out;
     }
 
     public static Tensor zeros(int... shape) {
@@ -71,7 +116,7 @@ public final class Tensor {
 
     public int[] shape() { return shape.clone(); }
     public int rank() { return shape.length; }
-    public int size() { return data.length; }
+    public int size() { return data != null ? data.length : mapped.rows() * mapped.cols(); }
 
     /** Size of dimension i; negative i counts from the end. */
     public int dim(int i) {
@@ -187,12 +232,13 @@ public final class Tensor {
 
     /** A copy of the values with no history. */
     public Tensor detach() {
-        return new Tensor(data.clone(), shape);
+        return new Tensor(data != null ? data.clone() : floats(), shape);
     }
 
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("Tensor").append(Arrays.toString(shape)).append(' ');
+        if (data == null) return sb.append("mapped ").append(mapped.type()).toString();
         int n = Math.min(data.length, 8);
         sb.append('[');
         for (int i = 0; i < n; i++) sb.append(i > 0 ? ", " : "").append(data[i]);

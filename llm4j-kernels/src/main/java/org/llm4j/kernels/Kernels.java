@@ -23,6 +23,14 @@ public interface Kernels {
     /** C(M,N) (+)= A(K,M)ᵀ · B(K,N). Weight gradients: dW = xᵀ·dY. */
     void matmulTN(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int m, int k, int n, boolean accumulate);
 
+    /**
+     * C(M,N) (+)= A(M,K) · W with W stored (K, N), as HF Conv1D weights; or, when transposed,
+     * C(M,N) (+)= A(M,K) · Wᵀ with W stored (N, K), as Linear weights and tied output heads. W may
+     * be a heap array or a memory-mapped matrix of any {@link DType}; M = 1 is a matrix-vector
+     * product that reads W once.
+     */
+    void matmul(float[] a, int aOff, Weight w, boolean transposed, float[] c, int cOff, int m, boolean accumulate);
+
     /** Softmax of each row of x(rows, cols), in place, max-subtracted. */
     void softmaxRows(float[] x, int off, int rows, int cols);
 

@@ -43,6 +43,19 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void matmul(float[] a, int aOff, Weight w, boolean transposed, float[] c, int cOff, int m, boolean accumulate) {
+        int k = transposed ? w.cols() : w.rows(), n = transposed ? w.rows() : w.cols();
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float s = 0f;
+                for (int p = 0; p < k; p++) s += a[aOff + i * k + p] * (transposed ? w.get(j, p) : w.get(p, j));
+                int idx = cOff + i * n + j;
+                c[idx] = accumulate ? c[idx] + s : s;
+            }
+        }
+    }
+
+    @Override
     public void softmaxRows(float[] x, int off, int rows, int cols) {
         for (int r = 0; r < rows; r++) {
             int base = off + r * cols;

@@ -69,24 +69,44 @@ public final class VectorKernels implements Kernels {
 
     @Override
     public void matmulNN(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int m, int k, int n, boolean accumulate) {
-        gemm(NN, a, aOff, b, bOff, c, cOff, m, k, n, accumulate);
+        gemm(NN, a, aOff, b, bOff, null, c, cOff, m, k, n, accumulate);
     }
 
     @Override
     public void matmulNT(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int m, int k, int n, boolean accumulate) {
-        gemm(NT, a, aOff, b, bOff, c, cOff, m, k, n, accumulate);
+        gemm(NT, a, aOff, b, bOff, null, c, cOff, m, k, n, accumulate);
     }
 
     @Override
     public void matmulTN(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int m, int k, int n, boolean accumulate) {
-        gemm(TN, a, aOff, b, bOff, c, cOff, m, k, n, accumulate);
+        gemm(TN, a, aOff, b, bOff, null, c, cOff, m, k, n, accumulate);
     }
 
-    private void gemm(int layout, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
+    @Override
+    public void matmul(float[] a, int aOff, Weight w, boolean transposed, float[] c, int cOff, int m, boolean accumulate) {
+        int k = transposed ? w.cols() : w.rows(), n = transposed ? w.rows() : w.cols();
+        switch (w) {
+            case Weight.Heap h -> gemm(transposed ? NT : NN, a, aOff, h.data(), h.off(), null, c, cOff, m, k, n, accumulate);
+            case Weight.Mapped mw -> {
+                if (m == 1) {
+                    check(aOff, k, a);
+                    check(cOff, n, c);
+                    int t = (long) n * k < PARALLEL_MULADDS ? 1 : threads;
+                    if (transposed) VectorWeights.gemvRows(t, mw, a, aOff, c, cOff, accumulate);
+                    else VectorWeights.gemvCols(t, a, aOff, mw, c, cOff, accumulate);
+                } else {
+                    gemm(transposed ? NT : NN, a, aOff, null, 0, mw, c, cOff, m, k, n, accumulate);
+                }
+            }
+        }
+    }
+
+    // B is b[bOff..] or, when wb is set, a mapped weight matrix that only the packing routines read.
+    private void gemm(int layout, float[] a, int aOff, float[] b, int bOff, Weight.Mapped wb, float[] c, int cOff,
                       int m, int k, int n, boolean acc) {
         if (m <= 0 || n <= 0) return;
         check(aOff, (long) m * k, a);
-        check(bOff, (long) k * n, b);
+        if (wb == null) check(bOff, (long) k * n, b);
         check(cOff, (long) m * n, c);
         if (k == 0) {
             if (!acc) java.util.Arrays.fill(c, cOff, cOff + m * n, 0f);
@@ -94,13 +114,13 @@ public final class VectorKernels implements Kernels {
         }
         int t = (long) m * n * k < PARALLEL_MULADDS ? 1 : threads;
         // Matrix-vector products (decoding) are memory-bound: read the matrix once, no packing.
-        if (m == 1) {
+        if (m == 1 && wb == null) {
             // C(1,N): A(1,K) is a contiguous vector in all three layouts.
             if (layout == NT) gemvRows(t, b, bOff, a, aOff, c, cOff, n, k, acc);
             else gemvCols(t, a, aOff, b, bOff, c, cOff, k, n, acc);
             return;
         }
-        if (n == 1) {
+        if (n == 1 && wb == null) {
             // C(M,1): B(K,1) is a contiguous vector in all three layouts.
             if (layout == TN) gemvCols(t, b, bOff, a, aOff, c, cOff, k, m, acc);
             else gemvRows(t, a, aOff, b, bOff, c, cOff, m, k, acc);
@@ -120,16 +140,15 @@ public final class VectorKernels implements Kernels {
                 else packA(a, aOff, k, pc, Math.min(KC, k - pc), 0, m, ap, pc * mPad);
             }
             Parallel.forChunks(t, n, chunk(n, t, NR, 8 * NR), (i, j0, j1) ->
-                    gemmBlock(layout, a, aOff, b, bOff, c, cOff, m, k, n, acc, 0, m, j0, j1, ap, mPad, null, 0));
+                    gemmBlock(layout, a, aOff, b, bOff, wb, c, cOff, m, k, n, acc, 0, m, j0, j1, ap, mPad, null, 0));
         } else {
             int nPad = roundUp(n, NR);
             float[] bp = own.shared(nPad * k); // K blocks of (kc, nPad), block pc at pc·nPad
             for (int pc = 0; pc < k; pc += KC) {
-                if (layout == NT) packBT(b, bOff, k, pc, Math.min(KC, k - pc), 0, n, bp, pc * nPad);
-                else packB(b, bOff, n, pc, Math.min(KC, k - pc), 0, n, bp, pc * nPad);
+                packBlockB(layout, b, bOff, wb, k, n, pc, Math.min(KC, k - pc), 0, n, bp, pc * nPad, own);
             }
             Parallel.forChunks(t, m, chunk(m, t, MR, 8 * MR), (i, i0, i1) ->
-                    gemmBlock(layout, a, aOff, b, bOff, c, cOff, m, k, n, acc, i0, i1, 0, n, null, 0, bp, nPad));
+                    gemmBlock(layout, a, aOff, b, bOff, wb, c, cOff, m, k, n, acc, i0, i1, 0, n, null, 0, bp, nPad));
         }
     }
 
@@ -151,6 +170,7 @@ public final class VectorKernels implements Kernels {
         float[] b = new float[0];
         float[] shared = new float[0];
         final float[] tile = new float[MR * NR];
+        final float[] row = new float[KC]; // one converted weight row slice (packing from mapped weights)
 
         // The caller's fully packed operand; kept up to 16M floats, larger ones are per call.
         float[] shared(int size) {
@@ -165,7 +185,7 @@ public final class VectorKernels implements Kernels {
     // C[i0:i1, j0:j1] (+)= A[i0:i1, :] · B[:, j0:j1], blocked BLIS-style: jc (NC) → pc (KC) → pack B
     // → ic (MC) → pack A → jr (NR) → ir (MR) → micro-kernel. An operand already packed by the caller
     // (sharedA with rows padded to mPad, or sharedB with columns padded to nPad) is read in place.
-    private static void gemmBlock(int layout, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
+    private static void gemmBlock(int layout, float[] a, int aOff, float[] b, int bOff, Weight.Mapped wb, float[] c, int cOff,
                                   int m, int k, int n, boolean acc, int i0, int i1, int j0, int j1,
                                   float[] sharedA, int mPad, float[] sharedB, int nPad) {
         Scratch s = SCRATCH.get();
@@ -184,10 +204,7 @@ public final class VectorKernels implements Kernels {
                 // The first K block overwrites C unless accumulating; later blocks add to it.
                 boolean load = acc || pc > 0;
                 int bBase = sharedB != null ? pc * nPad + jc * kc : 0;
-                if (sharedB == null) {
-                    if (layout == NT) packBT(b, bOff, k, pc, kc, jc, nc, bp, 0);
-                    else packB(b, bOff, n, pc, kc, jc, nc, bp, 0);
-                }
+                if (sharedB == null) packBlockB(layout, b, bOff, wb, k, n, pc, kc, jc, nc, bp, 0, s);
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
                     int aBase = sharedA != null ? pc * mPad + ic * kc : 0;
@@ -216,6 +233,18 @@ public final class VectorKernels implements Kernels {
                     }
                 }
             }
+        }
+    }
+
+    private static void packBlockB(int layout, float[] b, int bOff, Weight.Mapped wb, int k, int n, int pc, int kc,
+                                   int jc, int nc, float[] dst, int dOff, Scratch s) {
+        if (wb != null) {
+            if (layout == NT) VectorWeights.packBT(wb, pc, kc, jc, nc, dst, dOff, s.row);
+            else VectorWeights.packB(wb, pc, kc, jc, nc, dst, dOff);
+        } else if (layout == NT) {
+            packBT(b, bOff, k, pc, kc, jc, nc, dst, dOff);
+        } else {
+            packB(b, bOff, n, pc, kc, jc, nc, dst, dOff);
         }
     }
 

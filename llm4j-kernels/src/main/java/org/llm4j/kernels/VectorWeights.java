@@ -1,0 +1,187 @@
+// Vector kernels that read weights in place from a memory-mapped file, converting F16/BF16 lanes to float32.
+package org.llm4j.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The same operations, in the same order, as VectorKernels' float[] paths: for F32 weights a
+ * mapped matrix gives bit-identical results to the same matrix on the heap. Loads are unaligned
+ * (safetensors data need not be 4-byte aligned) and little-endian.
+ */
+final class VectorWeights {
+    private VectorWeights() {}
+
+    static final VectorSpecies<Float> S = VectorKernels.S;
+    static final int L = VectorKernels.L;
+    static final VectorSpecies<Integer> SI = VectorSpecies.of(int.class, S.vectorShape());
+    static final VectorSpecies<Short> SS = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    /** L consecutive elements starting at flat index elem, as float32 lanes. */
+    static FloatVector load(Weight.Mapped w, long elem) {
+        MemorySegment seg = w.seg();
+        return switch (w.type()) {
+            case F32 -> FloatVector.fromMemorySegment(S, seg, 4 * elem, LE);
+            case BF16 -> widen(seg, elem).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            case F16 -> halfToFloat(widen(seg, elem));
+        };
+    }
+
+    private static IntVector widen(MemorySegment seg, long elem) {
+        return (IntVector) ShortVector.fromMemorySegment(SS, seg, 2 * elem, LE).convertShape(VectorOperators.S2I, SI, 0);
+    }
+
+    // binary16 → binary32 from lane bit operations: moving the exponent and mantissa up 13 bits and
+    // scaling by 2^112 rebiases normals and subnormals exactly; exponent 31 (inf, NaN) maps to 255.
+    private static FloatVector halfToFloat(IntVector h) {
+        IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
+        IntVector em = h.and(0x7fff);
+        IntVector shifted = em.lanewise(VectorOperators.LSHL, 13);
+        FloatVector f = shifted.reinterpretAsFloats().mul(0x1p112f);
+        VectorMask<Integer> special = em.compare(VectorOperators.GE, 0x7c00);
+        IntVector bits = f.reinterpretAsInts().blend(shifted.or(0x7f800000), special);
+        return bits.or(sign).reinterpretAsFloats();
+    }
+
+    // out[j] (+)= Σ_p vec[p] · W(p, j): VectorKernels.gemvCols over mapped rows.
+    static void gemvCols(int t, float[] vec, int vecOff, Weight.Mapped w, float[] out, int outOff, boolean acc) {
+        int k = w.rows(), cols = w.cols();
+        int minCols = Math.max(L, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, k));
+        Parallel.forRange(t, cols, 4 * L, minCols, (ci, c0, c1) -> {
+            for (int jb = c0; jb < c1; jb += 2048) {
+                int je = Math.min(c1, jb + 2048);
+                if (!acc) java.util.Arrays.fill(out, outOff + jb, outOff + je, 0f);
+                int p = 0;
+                for (; p + 4 <= k; p += 4) {
+                    axpy4(vec[vecOff + p], vec[vecOff + p + 1], vec[vecOff + p + 2], vec[vecOff + p + 3], w, (long) p * cols, cols, out, outOff, jb, je);
+                }
+                for (; p < k; p++) axpy1(vec[vecOff + p], w, (long) p * cols, out, outOff, jb, je);
+            }
+        });
+    }
+
+    private static void axpy1(float wt, Weight.Mapped w, long row, float[] out, int outOff, int jb, int je) {
+        FloatVector wv = FloatVector.broadcast(S, wt);
+        int j = jb;
+        for (; j + L <= je; j += L) {
+            load(w, row + j).fma(wv, FloatVector.fromArray(S, out, outOff + j)).intoArray(out, outOff + j);
+        }
+        for (; j < je; j++) out[outOff + j] = Math.fma(w.at(row + j), wt, out[outOff + j]);
+    }
+
+    private static void axpy4(float w0, float w1, float w2, float w3, Weight.Mapped w, long row, int cols,
+                              float[] out, int outOff, int jb, int je) {
+        FloatVector v0 = FloatVector.broadcast(S, w0), v1 = FloatVector.broadcast(S, w1);
+        FloatVector v2 = FloatVector.broadcast(S, w2), v3 = FloatVector.broadcast(S, w3);
+        long r1 = row + cols, r2 = r1 + cols, r3 = r2 + cols;
+        int j = jb;
+        for (; j + L <= je; j += L) {
+            FloatVector o = FloatVector.fromArray(S, out, outOff + j);
+            o = load(w, row + j).fma(v0, o);
+            o = load(w, r1 + j).fma(v1, o);
+            o = load(w, r2 + j).fma(v2, o);
+            o = load(w, r3 + j).fma(v3, o);
+            o.intoArray(out, outOff + j);
+        }
+        for (; j < je; j++) {
+            float o = out[outOff + j];
+            o = Math.fma(w.at(row + j), w0, o);
+            o = Math.fma(w.at(r1 + j), w1, o);
+            o = Math.fma(w.at(r2 + j), w2, o);
+            o = Math.fma(w.at(r3 + j), w3, o);
+            out[outOff + j] = o;
+        }
+    }
+
+    // out[r] (+)= Σ_p W(r, p) · vec[p]: VectorKernels.gemvRows over mapped rows.
+    static void gemvRows(int t, Weight.Mapped w, float[] vec, int vecOff, float[] out, int outOff, boolean acc) {
+        int rows = w.rows(), k = w.cols();
+        int minRows = Math.max(4, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, k));
+        Parallel.forRange(t, rows, 4, minRows, (ci, r0, r1) -> {
+            int r = r0;
+            for (; r + 4 <= r1; r += 4) dot4(w, (long) r * k, k, vec, vecOff, out, outOff + r, acc);
+            for (; r < r1; r++) {
+                float s = dot1(w, (long) r * k, vec, vecOff, k);
+                out[outOff + r] = acc ? out[outOff + r] + s : s;
+            }
+        });
+    }
+
+    private static void dot4(Weight.Mapped w, long m0, int k, float[] vec, int v0, float[] out, int o, boolean acc) {
+        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+        long m1 = m0 + k, m2 = m1 + k, m3 = m2 + k;
+        int bound = S.loopBound(k), p = 0;
+        for (; p < bound; p += L) {
+            FloatVector v = FloatVector.fromArray(S, vec, v0 + p);
+            s0 = load(w, m0 + p).fma(v, s0);
+            s1 = load(w, m1 + p).fma(v, s1);
+            s2 = load(w, m2 + p).fma(v, s2);
+            s3 = load(w, m3 + p).fma(v, s3);
+        }
+        float r0 = VectorMath.sum(s0), r1 = VectorMath.sum(s1);
+        float r2 = VectorMath.sum(s2), r3 = VectorMath.sum(s3);
+        for (; p < k; p++) {
+            float v = vec[v0 + p];
+            r0 = Math.fma(w.at(m0 + p), v, r0);
+            r1 = Math.fma(w.at(m1 + p), v, r1);
+            r2 = Math.fma(w.at(m2 + p), v, r2);
+            r3 = Math.fma(w.at(m3 + p), v, r3);
+        }
+        if (acc) {
+            out[o] += r0; out[o + 1] += r1; out[o + 2] += r2; out[o + 3] += r3;
+        } else {
+            out[o] = r0; out[o + 1] = r1; out[o + 2] = r2; out[o + 3] = r3;
+        }
+    }
+
+    private static float dot1(Weight.Mapped w, long m0, float[] vec, int v0, int k) {
+        FloatVector s0 = FloatVector.zero(S);
+        int bound = S.loopBound(k), p = 0;
+        for (; p < bound; p += L) s0 = load(w, m0 + p).fma(FloatVector.fromArray(S, vec, v0 + p), s0);
+        float r = VectorMath.sum(s0);
+        for (; p < k; p++) r = Math.fma(w.at(m0 + p), vec[v0 + p], r);
+        return r;
+    }
+
+    // Packed B for C = A·W with W (K, N) in place: as VectorKernels.packB.
+    static void packB(Weight.Mapped w, int pc, int kc, int jc, int nc, float[] dst, int dOff) {
+        int nr = VectorKernels.NR, n = w.cols();
+        int full = nc / nr * nr;
+        for (int p = 0; p < kc; p++) {
+            long src = (long) (pc + p) * n + jc;
+            for (int jr = 0; jr < full; jr += nr) {
+                int d = dOff + jr * kc + p * nr;
+                load(w, src + jr).intoArray(dst, d);
+                load(w, src + jr + L).intoArray(dst, d + L);
+            }
+            if (full < nc) {
+                int d = dOff + full * kc + p * nr;
+                for (int j = 0; j < nr; j++) dst[d + j] = full + j < nc ? w.at(src + full + j) : 0f;
+            }
+        }
+    }
+
+    // Packed B for C = A·Wᵀ with W (N, K) in place: as VectorKernels.packBT, each W row converted once.
+    static void packBT(Weight.Mapped w, int pc, int kc, int jc, int nc, float[] dst, int dOff, float[] rowBuf) {
+        int nr = VectorKernels.NR;
+        for (int jr = 0; jr < nc; jr += nr) {
+            int base = dOff + jr * kc, cnt = Math.min(nr, nc - jr);
+            for (int j = 0; j < nr; j++) {
+                if (j < cnt) {
+                    w.row(jc + jr + j, pc, kc, rowBuf, 0);
+                    for (int p = 0; p < kc; p++) dst[base + p * nr + j] = rowBuf[p];
+                } else {
+                    for (int p = 0; p < kc; p++) dst[base + p * nr + j] = 0f;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+// A read-only row-major weight matrix (rows, cols) on the heap or in a memory-mapped file.
+package org.llm4j.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * What inference kernels read weights from. Training always uses heap float arrays; a model
+ * loaded for inference keeps its weights in the file's pages ({@link Mapped}), in the file's
+ * element type, so start-up reads nothing and the OS shares the pages between processes.
+ * Dispatch on the storage happens once per kernel call, never per element.
+ */
+public sealed interface Weight permits Weight.Heap, Weight.Mapped {
+    int rows();
+
+    int cols();
+
+    /** Element (r, c) as float32: the specification that fast kernels are tested against. */
+    float get(int r, int c);
+
+    /** Copies row r, columns [c0, c0 + n), as float32 into dst[dOff..]. */
+    void row(int r, int c0, int n, float[] dst, int dOff);
+
+    /** float32 values at data[off..off + rows·cols). */
+    record Heap(float[] data, int off, int rows, int cols) implements Weight {
+        public Heap {
+            if (rows < 0 || cols < 0 || off < 0 || off + (long) rows * cols > data.length) {
+                throw new IllegalArgumentException("a (" + rows + ", " + cols + ") matrix at offset " + off + " does not fit in " + data.length + " floats");
+            }
+        }
+
+        public static Heap of(float[] data, int rows, int cols) {
+            return new Heap(data, 0, rows, cols);
+        }
+
+        @Override public float get(int r, int c) { return data[off + r * cols + c]; }
+
+        @Override public void row(int r, int c0, int n, float[] dst, int dOff) {
+            System.arraycopy(data, off + r * cols + c0, dst, dOff, n);
+        }
+    }
+
+    /** Little-endian elements of the given type; seg holds exactly rows·cols of them. */
+    record Mapped(MemorySegment seg, DType type, int rows, int cols) implements Weight {
+        static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        static final ValueLayout.OfShort H = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+        public Mapped {
+            if (rows < 0 || cols < 0 || seg.byteSize() != (long) rows * cols * type.bytes) {
+                throw new IllegalArgumentException("a (" + rows + ", " + cols + ") " + type + " matrix needs " + (long) rows * cols * type.bytes
+                        + " bytes, the segment has " + seg.byteSize());
+            }
+        }
+
+        /** Element i of the flattened matrix. */
+        public float at(long i) {
+            return switch (type) {
+                case F32 -> seg.get(F, 4 * i);
+                case F16 -> Float.float16ToFloat(seg.get(H, 2 * i));
+                case BF16 -> Float.intBitsToFloat(seg.get(H, 2 * i) << 16);
+            };
+        }
+
+        @Override public float get(int r, int c) { return at((long) r * cols + c); }
+
+        @Override public void row(int r, int c0, int n, float[] dst, int dOff) {
+            long base = (long) r * cols + c0;
+            switch (type) {
+                case F32 -> MemorySegment.copy(seg, F, 4 * base, dst, dOff, n);
+                case F16 -> { for (int i = 0; i < n; i++) dst[dOff + i] = Float.float16ToFloat(seg.get(H, 2 * (base + i))); }
+                case BF16 -> { for (int i = 0; i < n; i++) dst[dOff + i] = Float.intBitsToFloat(seg.get(H, 2 * (base + i)) << 16); }
+            }
+        }
+    }
+}

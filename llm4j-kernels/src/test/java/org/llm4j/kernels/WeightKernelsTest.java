@@ -1,0 +1,115 @@
+package org.llm4j.kernels;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** Matrix products that read weights in place: heap and mapped, F32/F16/BF16, against the scalar twin. */
+class WeightKernelsTest {
+    static final Kernels SCALAR = new ScalarKernels();
+    static final Kernels VECTOR = new VectorKernels(3);
+
+    /** A mapped matrix (rows, cols) of the given type, starting at an odd byte to prove unaligned loads. */
+    static Weight.Mapped mapped(Arena arena, float[] values, DType type, int rows, int cols) {
+        MemorySegment seg = arena.allocate((long) values.length * type.bytes + 1).asSlice(1);
+        for (int i = 0; i < values.length; i++) {
+            switch (type) {
+                case F32 -> seg.set(Weight.Mapped.F, 4L * i, values[i]);
+                case F16 -> seg.set(Weight.Mapped.H, 2L * i, Float.floatToFloat16(values[i]));
+                case BF16 -> seg.set(Weight.Mapped.H, 2L * i, (short) (Float.floatToRawIntBits(values[i]) >>> 16));
+            }
+        }
+        return new Weight.Mapped(seg, type, rows, cols);
+    }
+
+    static float[] random(Random r, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) r.nextGaussian();
+        return x;
+    }
+
+    @Test
+    void elementConversionsMatchTheJdk() {
+        float[] special = {0f, -0f, 1f, -2.5f, 65504f, 6.1e-5f, 5.96e-8f, 3e-6f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, 0.1f};
+        float[] padded = java.util.Arrays.copyOf(special, 64);
+        for (int i = special.length; i < padded.length; i++) padded[i] = (float) Math.scalb(1.0 + i / 64.0, i % 40 - 26) * (i % 3 == 0 ? -1 : 1);
+        try (Arena arena = Arena.ofShared()) {
+            for (DType t : DType.values()) {
+                Weight.Mapped w = mapped(arena, padded, t, 1, padded.length);
+                float[] viaRow = new float[padded.length], viaVector = new float[padded.length];
+                w.row(0, 0, padded.length, viaRow, 0);
+                for (int i = 0; i + VectorWeights.L <= padded.length; i += VectorWeights.L) VectorWeights.load(w, i).intoArray(viaVector, i);
+                for (int i = 0; i < padded.length; i++) {
+                    float expected = switch (t) {
+                        case F32 -> padded[i];
+                        case F16 -> Float.float16ToFloat(Float.floatToFloat16(padded[i]));
+                        case BF16 -> Float.intBitsToFloat(Float.floatToRawIntBits(padded[i]) & 0xffff0000);
+                    };
+                    assertThat(Float.floatToIntBits(viaRow[i])).as(t + " row element " + i).isEqualTo(Float.floatToIntBits(expected));
+                    assertThat(Float.floatToIntBits(viaVector[i])).as(t + " vector element " + i).isEqualTo(Float.floatToIntBits(expected));
+                }
+            }
+        }
+    }
+
+    @Test
+    void mappedProductsMatchTheScalarTwinInEveryLayout() {
+        Random r = new Random(7);
+        int[][] shapes = {{1, 37, 29}, {1, 64, 130}, {3, 17, 45}, {5, 70, 33}, {9, 400, 50}, {130, 33, 21}, {2, 800, 1100}};
+        try (Arena arena = Arena.ofShared()) {
+            for (int[] s : shapes) {
+                int m = s[0], k = s[1], n = s[2];
+                float[] a = random(r, m * k);
+                for (boolean transposed : new boolean[]{false, true}) {
+                    float[] wv = random(r, k * n);
+                    int rows = transposed ? n : k, cols = transposed ? k : n;
+                    for (DType t : DType.values()) {
+                        Weight.Mapped w = mapped(arena, wv, t, rows, cols);
+                        float[] expected = new float[m * n], actual = new float[m * n];
+                        SCALAR.matmul(a, 0, w, transposed, expected, 0, m, false);
+                        VECTOR.matmul(a, 0, w, transposed, actual, 0, m, false);
+                        for (int i = 0; i < expected.length; i++) {
+                            assertThat(actual[i]).as(t + " " + (transposed ? "NT" : "NN") + " " + m + "x" + k + "x" + n + " at " + i)
+                                    .isCloseTo(expected[i], org.assertj.core.data.Offset.offset(1e-4f * (1 + Math.abs(expected[i])) * (float) Math.sqrt(k)));
+                        }
+                        float[] again = actual.clone();
+                        VECTOR.matmul(a, 0, w, transposed, again, 0, m, true);
+                        for (int i = 0; i < again.length; i++) assertThat(again[i]).isCloseTo(2 * actual[i], org.assertj.core.data.Offset.offset(1e-4f * (1 + Math.abs(actual[i]))));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void mappedF32GivesTheSameBitsAsTheHeap() {
+        Random r = new Random(11);
+        int[][] shapes = {{1, 96, 300}, {1, 300, 96}, {7, 96, 130}, {200, 64, 40}};
+        try (Arena arena = Arena.ofShared()) {
+            for (int[] s : shapes) {
+                int m = s[0], k = s[1], n = s[2];
+                float[] a = random(r, m * k), wv = random(r, k * n);
+                for (boolean transposed : new boolean[]{false, true}) {
+                    int rows = transposed ? n : k, cols = transposed ? k : n;
+                    float[] heap = new float[m * n], map = new float[m * n];
+                    VECTOR.matmul(a, 0, Weight.Heap.of(wv, rows, cols), transposed, heap, 0, m, false);
+                    VECTOR.matmul(a, 0, mapped(arena, wv, DType.F32, rows, cols), transposed, map, 0, m, false);
+                    VectorKernelsTest.assertSameBits("mapped vs heap " + m + "x" + k + "x" + n + (transposed ? " NT" : " NN"), heap, map);
+                }
+            }
+        }
+    }
+
+    @Test
+    void sizesAreChecked() {
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment seg = arena.allocate(10);
+            assertThatThrownBy(() -> new Weight.Mapped(seg, DType.F32, 2, 2)).hasMessageContaining("needs 16 bytes");
+            assertThatThrownBy(() -> Weight.Heap.of(new float[3], 2, 2)).hasMessageContaining("does not fit");
+        }
+    }
+}
