@@ -120,6 +120,14 @@ public final class ModelFiles {
         if (tokenizer != null) AtomicFiles.writeString(dir.resolve("tokenizer.json"), tokenizer.toJson());
     }
 
+    /**
+     * A model by Hub repository id ("gpt2", "openai-community/gpt2"), downloaded into the cache
+     * on first use (see {@link Hub}), or by local folder; loaded memory-mapped for inference.
+     */
+    public static Loaded fromPretrained(String repoOrFolder) throws IOException {
+        return load(Hub.fromEnvironment().modelFolder(repoOrFolder), true);
+    }
+
     /** Loads a model folder for inference: weights stay in the file (memory-mapped), not on the heap. */
     public static Loaded load(Path dir) throws IOException {
         return load(dir, true);

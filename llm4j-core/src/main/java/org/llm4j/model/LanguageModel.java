@@ -7,6 +7,16 @@ import org.llm4j.tensor.Tensor;
 public interface LanguageModel {
     ModelConfig config();
 
+    /**
+     * Hugging Face's from_pretrained: a Hub repository id ("gpt2") downloaded into the cache on
+     * first use, or a local model folder; weights memory-mapped, ready to generate. The tokenizer
+     * and generation defaults come with {@link org.llm4j.format.ModelFiles#fromPretrained}.
+     * NOTE: the one upward reference from model to format, kept for the familiar front door.
+     */
+    static LanguageModel fromPretrained(String repoOrFolder) throws java.io.IOException {
+        return org.llm4j.format.ModelFiles.fromPretrained(repoOrFolder).model();
+    }
+
     default int vocabSize() {
         return config().vocabSize();
     }
