@@ -5,6 +5,8 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.llm4j.format.Hub;
+import org.llm4j.format.ModelFiles;
 import org.llm4j.generate.GenerationConfig;
 import org.llm4j.generate.Generator;
 import org.llm4j.model.GPTConfig;
@@ -43,6 +45,9 @@ public class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenize with this tokenizer (see 'llm4j tokenizer info') instead of fitting characters to the corpus.")
     Path tokenizerPath;
+
+    @Option(names = "--init-from", paramLabel = "DIR|REPO", description = "Fine-tune: start from this model folder or Hugging Face repository id (e.g. gpt2), with its tokenizer and architecture; the result is saved in the same layout under OUT/model.")
+    String initFrom;
 
     @Option(names = "--model", paramLabel = "gpt|lstm", description = "Architecture. Default: ${DEFAULT-VALUE}.", defaultValue = "gpt")
     String arch;
@@ -99,7 +104,15 @@ public class TrainCommand implements Callable<Integer> {
         TrainConfig tc = new TrainConfig(batchSize, blockSize, maxIters, lr, minLr, warmup, maxIters, weightDecay, 0.9f, beta2,
                 gradClip, evalInterval, evalIters, logInterval, seed, out);
         if (valFraction <= 0 || valFraction >= 1) throw new IllegalArgumentException("--val-fraction must be in (0, 1), got " + valFraction);
-        if (!resume) modelConfig(2);
+        if (!resume && initFrom == null) modelConfig(2);
+        if (initFrom != null && tokenizerPath != null) throw new IllegalArgumentException("--init-from brings its model's tokenizer; drop --tokenizer");
+        ModelFiles.Loaded init = null;
+        if (initFrom != null && !resume) {
+            init = ModelFiles.load(Hub.fromEnvironment().modelFolder(initFrom), false);
+            if (blockSize > init.model().contextLength()) {
+                throw new IllegalArgumentException("--block-size " + blockSize + " exceeds the context length " + init.model().contextLength() + " of " + initFrom);
+            }
+        }
         Tokenizer tok;
         ModelConfig cfg;
         Path ckpt = out.resolve(Checkpoint.FILE);
@@ -117,6 +130,12 @@ public class TrainCommand implements Callable<Integer> {
             Path tj = shards.resolve("tokenizer.json");
             if (!Files.isRegularFile(tj)) throw new IllegalArgumentException("--shards: " + tj + " is missing (write the folder with 'llm4j data prepare')");
             tok = ck != null ? ck.tokenizer() : Tokenizer.load(tj);
+            if (init != null) {
+                if (!tok.toJson().equals(init.tokenizer().toJson())) {
+                    throw new IllegalArgumentException("--shards " + shards + " were tokenized with another tokenizer than " + initFrom + "'s; prepare them with --tokenizer " + initFrom);
+                }
+                tok = init.tokenizer();
+            }
             split = TokenData.of(org.llm4j.data.ShardSet.open(shards.resolve("train")), org.llm4j.data.ShardSet.open(shards.resolve("val")));
             source = shards.toString();
             chars = -1;
@@ -128,22 +147,23 @@ public class TrainCommand implements Callable<Integer> {
             }
         } else {
             String text = data.store().readText(corpus);
-            tok = ck != null ? ck.tokenizer() : tokenizerPath != null ? Tokenizer.load(tokenizerPath) : CharTokenizer.fit(text);
+            tok = ck != null ? ck.tokenizer() : init != null ? init.tokenizer() : tokenizerPath != null ? Tokenizer.load(tokenizerPath) : CharTokenizer.fit(text);
             int[] ids = tok.encode(text);
             split = TokenData.split(ids, valFraction);
             source = corpus;
             chars = text.length();
             tokensPerByte = (double) ids.length / text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
         }
-        cfg = ck != null ? ck.config() : modelConfig(tok.vocabSize());
+        cfg = ck != null ? ck.config() : init != null ? init.model().config() : modelConfig(tok.vocabSize());
         int[] first = new int[1];
         split.train().read(0, first, 0, 1);
-        LanguageModel model = cfg.build(seed);
+        LanguageModel model = init != null ? init.model() : cfg.build(seed);
+        model.setTraining(true);
         w.printf("corpus: %s%s, vocabulary %d; train %,d / val %,d tokens%n", source, chars >= 0 ? String.format(", %,d characters", chars) : "",
                 tok.vocabSize(), split.train().size(), split.val().size());
         w.printf("model: %s, %,d parameters%n", cfg, model.parameterCount());
         w.printf("training: %d steps of %d x %d tokens%s; run folder %s%n", maxIters, batchSize, blockSize,
-                resume ? " (resuming)" : "", out.toAbsolutePath());
+                resume ? " (resuming)" : init != null ? " (fine-tuning " + initFrom + ")" : "", out.toAbsolutePath());
         w.flush();
         final Tokenizer fTok = tok;
         TrainListener printer = new TrainListener() {

@@ -87,6 +87,52 @@ class CliTest {
     }
 
     @Test
+    void infoConvertAndFineTuneAModelFolder(@TempDir Path dir) throws Exception {
+        Path text = dir.resolve("corpus.txt");
+        Files.writeString(text, "to be or not to be, that is the question. ".repeat(80));
+        Path run = dir.resolve("run");
+        Run t = run("train", "--data", text.toString(), "--out", run.toString(), "--n-layer", "1", "--n-head", "2", "--n-embd", "16",
+                "--block-size", "16", "--batch-size", "4", "--max-iters", "4", "--eval-interval", "4", "--eval-iters", "1", "--sample-chars", "0");
+        assertThat(t.code()).as(t.err()).isZero();
+
+        Run info = run("info", run.resolve("model").toString());
+        assertThat(info.code()).as(info.err()).isZero();
+        assertThat(info.out()).contains("GPT-2", "1 layers", "parameters:", "F32", "memory-mapped", "KV cache", "CharTokenizer");
+
+        Path half = dir.resolve("half");
+        Run c = run("convert", "--from", "hf", "--model", run.resolve("model").toString(), "--dtype", "bf16", "--out", half.toString());
+        assertThat(c.code()).as(c.err()).isZero();
+        assertThat(run("info", half.toString()).out()).contains("BF16");
+        assertThat(run("generate", "--model", half.toString(), "--prompt", "to", "--max-new-tokens", "5").code()).isZero();
+
+        Path fromCkpt = dir.resolve("from-ckpt");
+        Run c2 = run("convert", "--from", "checkpoint", "--checkpoint", run.resolve("checkpoint.safetensors").toString(), "--out", fromCkpt.toString());
+        assertThat(c2.code()).as(c2.err()).isZero();
+        assertThat(Files.readAllBytes(fromCkpt.resolve("model.safetensors"))).isEqualTo(Files.readAllBytes(run.resolve("model/model.safetensors")));
+
+        Path again = dir.resolve("again");
+        Run c3 = run("convert", "--from", "hf", "--model", fromCkpt.toString(), "--to", "checkpoint", "--out", again.toString());
+        assertThat(c3.code()).as(c3.err()).isZero();
+        Run resumed = run("train", "--data", text.toString(), "--out", again.toString(), "--resume", "--max-iters", "2", "--eval-interval", "2",
+                "--eval-iters", "1", "--batch-size", "4", "--block-size", "16", "--sample-chars", "0");
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+
+        Path tuned = dir.resolve("tuned");
+        Run ft = run("train", "--init-from", fromCkpt.toString(), "--data", text.toString(), "--out", tuned.toString(), "--max-iters", "3",
+                "--eval-interval", "3", "--eval-iters", "1", "--batch-size", "2", "--block-size", "16", "--sample-chars", "0");
+        assertThat(ft.code()).as(ft.err()).isZero();
+        assertThat(ft.out()).contains("fine-tuning");
+        assertThat(Files.readString(tuned.resolve("model/tokenizer.json"))).isEqualTo(Files.readString(fromCkpt.resolve("tokenizer.json")));
+        assertThat(Files.readAllBytes(tuned.resolve("model/model.safetensors"))).isNotEqualTo(Files.readAllBytes(fromCkpt.resolve("model.safetensors")));
+
+        Run tooLong = run("train", "--init-from", fromCkpt.toString(), "--data", text.toString(), "--out", tuned.toString(), "--block-size", "4096");
+        assertThat(tooLong.code()).isEqualTo(2);
+        assertThat(tooLong.err()).contains("--block-size 4096", "context length");
+        Run badDtype = run("convert", "--from", "hf", "--model", fromCkpt.toString(), "--dtype", "q3", "--out", half.toString());
+        assertThat(badDtype.err()).contains("--dtype");
+    }
+
+    @Test
     void quickstartRunsOnTheMirroredCorpus(@TempDir Path dir) {
         String mirror = System.getProperty("llm4j.data.mirror", "");
         assumeTrue(!mirror.isBlank() && !mirror.startsWith("${") && Files.isDirectory(Path.of(mirror)),

@@ -114,10 +114,23 @@ public final class ModelFiles {
 
     /** Writes config.json, model.safetensors and tokenizer.json into dir, each atomically. */
     public static void save(Path dir, LanguageModel model, Tokenizer tokenizer) throws IOException {
+        save(dir, model, tokenizer, org.llm4j.kernels.DType.F32, null);
+    }
+
+    /**
+     * As {@link #save(Path, LanguageModel, Tokenizer)}, with the weight matrices stored in dtype
+     * (vectors stay F32) and, when given, generation_config.json.
+     */
+    public static void save(Path dir, LanguageModel model, Tokenizer tokenizer, org.llm4j.kernels.DType dtype, JsonNode generationConfig) throws IOException {
         Files.createDirectories(dir);
-        AtomicFiles.writeString(dir.resolve("config.json"), configJson(model.config()).toPrettyString());
-        Safetensors.write(dir.resolve("model.safetensors"), model.parameters(), Map.of("format", "pt"));
+        ObjectNode cfg = configJson(model.config());
+        if (dtype != org.llm4j.kernels.DType.F32) cfg.put("torch_dtype", dtype == org.llm4j.kernels.DType.F16 ? "float16" : "bfloat16");
+        AtomicFiles.writeString(dir.resolve("config.json"), cfg.toPrettyString());
+        Safetensors.write(dir.resolve("model.safetensors"), model.parameters(), Map.of("format", "pt"), dtype);
         if (tokenizer != null) AtomicFiles.writeString(dir.resolve("tokenizer.json"), tokenizer.toJson());
+        if (generationConfig != null && !generationConfig.isEmpty()) {
+            AtomicFiles.writeString(dir.resolve("generation_config.json"), generationConfig.toPrettyString());
+        }
     }
 
     /**
