@@ -25,11 +25,13 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Benchmarks. WHAT is one of:",
                 "  train     training tokens/s of a GPT (nanoGPT's shakespeare-char CPU config by default) or LSTM",
-                "  generate  decoding tokens/s with the KV cache (random weights)",
+                "  generate  decoding tokens/s with the KV cache, and prompt processing tokens/s with --prompt-tokens N",
+                "            (random weights, or a model folder with --model-dir, read memory-mapped; --write-model DIR saves the random one)",
                 "  matmul    matrix-multiply GFLOP/s at GPT-2 shapes (kernel benchmark)",
                 "Each prints the machine, the configuration and the figure (median over repetitions)."})
 public class BenchCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
+    @picocli.CommandLine.Mixin Common.DataOptions data = new Common.DataOptions();
 
     @Parameters(index = "0", paramLabel = "WHAT", description = "train | generate | matmul")
     String what;
@@ -48,6 +50,11 @@ public class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "12", description = "B. Default: ${DEFAULT-VALUE}.") int batchSize;
     @Option(names = "--warmup", defaultValue = "10", description = "Untimed steps first. Default: ${DEFAULT-VALUE}.") int warmup;
     @Option(names = "--iters", defaultValue = "50", description = "Timed steps (or tokens for generate). Default: ${DEFAULT-VALUE}.") int iters;
+    @Option(names = "--model-dir", paramLabel = "DIR", description = "generate: benchmark this model folder (weights memory-mapped) instead of random weights.")
+    java.nio.file.Path modelDir;
+    @Option(names = "--write-model", paramLabel = "DIR", description = "generate: save the random-weight model as a model folder and stop (with GPT-2's tokenizer from the mirror when the vocabulary is 50257).")
+    java.nio.file.Path writeModel;
+    @Option(names = "--prompt-tokens", defaultValue = "0", description = "generate: also time processing a prompt of N tokens in one batch; 0 = off. Default: ${DEFAULT-VALUE}.") int promptTokens;
     @Option(names = "--warmup-runs", defaultValue = "5", description = "Untimed whole generations before the timed one. Default: ${DEFAULT-VALUE}.") int warmupRuns;
 
     @Override
@@ -104,11 +111,26 @@ public class BenchCommand implements Callable<Integer> {
                 batchSize * blockSize / (med / 1000), pct(ms, 0.1), pct(ms, 0.9), iters);
     }
 
-    void benchGenerate(PrintWriter w) {
-        ModelConfig cfg = config();
-        LanguageModel m = cfg.build(1);
+    void benchGenerate(PrintWriter w) throws java.io.IOException {
+        LanguageModel m;
+        if (modelDir != null) {
+            m = org.llm4j.format.ModelFiles.load(modelDir).model();
+        } else {
+            m = config().build(1);
+        }
         m.setTraining(false);
-        w.printf("config: %s, %,d parameters, batch 1, f32%n", cfg, m.parameterCount());
+        if (writeModel != null) {
+            java.nio.file.Path gpt2 = data.store().mirror().map(p -> p.resolve("gpt2-tokenizer")).orElse(null);
+            org.llm4j.tokenizer.Tokenizer tok = m.vocabSize() == 50257 && gpt2 != null && java.nio.file.Files.isDirectory(gpt2)
+                    ? org.llm4j.tokenizer.Tokenizer.load(gpt2.resolve("tokenizer.json"))
+                    : org.llm4j.tokenizer.CharTokenizer.fit("abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ.,;:!?'\n-");
+            org.llm4j.format.ModelFiles.save(writeModel, m, tok);
+            w.printf("wrote %s: %s, %,d parameters%n", writeModel, m.config(), m.parameterCount());
+            return;
+        }
+        w.printf("config: %s, %,d parameters, batch 1, %s%n", m.config(), m.parameterCount(),
+                m instanceof org.llm4j.nn.Module mod && mod.isMapped() ? "weights memory-mapped from " + modelDir : "f32 on the heap");
+        if (promptTokens > 0) benchPrefill(w, m);
         int n = Math.min(iters, m.contextLength() - 1);
         // whole untimed generations first, so that the timed one runs JIT-compiled code
         for (int r = 0; r < warmupRuns; r++) Generator.generate(m, new int[]{0}, GenerationConfig.greedy(n), null);
@@ -122,6 +144,25 @@ public class BenchCommand implements Callable<Integer> {
         });
         double med = median(Arrays.copyOfRange(perTok, 1, n));
         w.printf("generate: median %.2f ms/token, %.1f tokens/s over %d tokens%n", med, 1000 / med, n);
+    }
+
+    // Prompt processing: promptTokens random ids through prefill (one batch), median of several runs.
+    void benchPrefill(PrintWriter w, LanguageModel m) {
+        int n = Math.min(promptTokens, m.contextLength());
+        Rng rng = new Rng(7);
+        int[] ids = new int[n];
+        for (int i = 0; i < n; i++) ids[i] = (int) (rng.nextDouble() * m.vocabSize());
+        for (int r = 0; r < Math.max(1, warmupRuns / 2); r++) m.prefill(m.newState(), ids);
+        int runs = 5;
+        double[] ms = new double[runs];
+        for (int r = 0; r < runs; r++) {
+            long t0 = System.nanoTime();
+            m.prefill(m.newState(), ids);
+            ms[r] = (System.nanoTime() - t0) / 1e6;
+        }
+        double med = median(ms);
+        w.printf("prompt: %d tokens in median %.1f ms = %.1f tokens/s (min %.1f ms over %d runs)%n", n, med, n / (med / 1000), pct(ms, 0), runs);
+        w.flush();
     }
 
     static double median(double[] a) {

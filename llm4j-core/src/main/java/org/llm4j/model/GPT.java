@@ -191,11 +191,8 @@ public final class GPT extends Module implements LanguageModel {
                 System.arraycopy(qkv, i * 3 * c + c, kv.k[l], (t0 + i) * c, c);
                 System.arraycopy(qkv, i * 3 * c + 2 * c, kv.v[l], (t0 + i) * c, c);
             }
-            // One task per head: each query row attends to the cache up to its own position.
-            org.llm4j.kernels.Parallel.forEachTask(nh, hh -> {
-                float[] att = new float[t0 + n];
-                for (int i = 0; i < n; i++) attend(k, qkv, i * 3 * c, kv, layer, hh, t0 + i, y, i * c, att);
-            });
+            // One task per head, as matrix products: S = Q·Kᵀ/√d over the cache, causal mask, softmax, Y = P·V.
+            org.llm4j.kernels.Parallel.forEachTask(nh, hh -> attendBatch(k, qkv, kv, layer, hh, t0, n, y));
             linear(k, y, b.projW, b.projB, h, n);
             k.axpy(1f, h, 0, x, 0, n * c);
             k.layerNorm(x, 0, b.ln2W.data, b.ln2B.data, h, 0, null, null, n, c, eps);
@@ -248,6 +245,28 @@ public final class GPT extends Module implements LanguageModel {
         for (int j = 0; j <= upto; j++) { att[j] = (float) Math.exp(att[j] - max); sum += att[j]; }
         java.util.Arrays.fill(y, yOff + off, yOff + off + hd, 0f);
         for (int j = 0; j <= upto; j++) k.axpy(att[j] / sum, kv.v[l], j * c + off, y, yOff + off, hd);
+    }
+
+    // Head hh for n query rows at positions t0..t0+n-1 against cached keys 0..t0+n-1 of layer l.
+    private void attendBatch(Kernels k, float[] qkv, KvCache kv, int l, int hh, int t0, int n, float[] y) {
+        int c = cfg.nEmbd(), hd = c / cfg.nHead(), off = hh * hd, len = t0 + n;
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        float[] q = new float[n * hd], kh = new float[len * hd], vh = new float[len * hd]; // (n, hd), (len, hd), (len, hd)
+        float[] s = new float[n * len], yh = new float[n * hd];                          // (n, len), (n, hd)
+        for (int i = 0; i < n; i++) System.arraycopy(qkv, i * 3 * c + off, q, i * hd, hd);
+        for (int j = 0; j < len; j++) {
+            System.arraycopy(kv.k[l], j * c + off, kh, j * hd, hd);
+            System.arraycopy(kv.v[l], j * c + off, vh, j * hd, hd);
+        }
+        k.matmulNT(q, 0, kh, 0, s, 0, n, hd, len, false);
+        for (int i = 0; i < n; i++) {
+            int row = i * len, visible = t0 + i + 1;
+            for (int j = 0; j < visible; j++) s[row + j] *= scale;
+            java.util.Arrays.fill(s, row + visible, row + len, Float.NEGATIVE_INFINITY);
+        }
+        k.softmaxRows(s, 0, n, len);
+        k.matmulNN(s, 0, vh, 0, yh, 0, n, len, hd, false);
+        for (int i = 0; i < n; i++) System.arraycopy(yh, i * hd, y, i * c + off, hd);
     }
 
     // Logits (V) of the residual row x[off..off+C): final layer norm, then the tied head x·wteᵀ.
