@@ -522,98 +522,38 @@ public final class F {
 
     // ---------------------------------------------------------------- recurrent
 
+    /**
+     * What one direction of one recurrent layer returns: output (B, T, H), zero at padded steps;
+     * h_n and c_n (B, H), each sequence's state after its last real step (c_n null unless LSTM).
+     * All three are differentiable.
+     */
+    public record RecurrentOutput(Tensor output, Tensor hN, Tensor cN) {}
+
+    /**
+     * One direction of one recurrent layer over a padded batch, PyTorch semantics for every
+     * {@link Cell} (gate orders i, f, g, o and r, z, n). x (B, T, In); W_ih (gates·H, In);
+     * W_hh (gates·H, H); biases (gates·H) or null; h0, c0 (B·H values, any shape) or null for
+     * zeros, differentiable; lengths (B) or null for all T: sequence b occupies steps
+     * [0, lengths[b]), padded steps keep the state and emit zeros (PyTorch's packed sequences).
+     * reverse runs each sequence from its last real step back to its first (the _reverse
+     * direction of a bidirectional layer). The shared fused forward/backward is {@link RecurrentOps}.
+     */
+    public static RecurrentOutput recurrent(Cell cell, Tensor x, Tensor wih, Tensor whh, Tensor bih, Tensor bhh,
+                                            Tensor h0, Tensor c0, int[] lengths, boolean reverse) {
+        return RecurrentOps.run(cell, x, wih, whh, bih, bhh, h0, c0, lengths, reverse);
+    }
+
     /** The output sequence of an LSTM layer and its final state (the state is not differentiable). */
     public record LstmOutput(Tensor output, float[] hN, float[] cN) {}
 
     /**
-     * One LSTM layer over a whole sequence, PyTorch nn.LSTM semantics and gate order i, f, g, o:
-     * gates = x_t·W_ihᵀ + b_ih + h_{t−1}·W_hhᵀ + b_hh; c_t = σ(f)⊙c_{t−1} + σ(i)⊙tanh(g);
-     * h_t = σ(o)⊙tanh(c_t). x (B, T, In), W_ih (4H, In), W_hh (4H, H), biases (4H), h0/c0 (B·H)
-     * or null for zeros. Returns (B, T, H). The input projection of all steps is one matrix
-     * product; backward runs back through time and defers the weight gradients to two more.
+     * One forward LSTM layer without padding, h0/c0 (B·H) as plain arrays or null for zeros: the
+     * shape LstmLM's training and decoding use. {@link #recurrent} with {@link Cell#LSTM} does the work.
      */
     public static LstmOutput lstm(Tensor x, Tensor wih, Tensor whh, Tensor bih, Tensor bhh, float[] h0, float[] c0) {
-        int b = x.dim(0), t = x.dim(1), in = x.dim(2);
-        int h4 = wih.dim(0), hs = h4 / 4;
-        if (wih.dim(1) != in) throw new IllegalArgumentException("lstm: input size " + in + " but weight_ih expects " + wih.dim(1));
-        if (whh.dim(0) != h4 || whh.dim(1) != hs) throw new IllegalArgumentException("lstm: weight_hh must be (" + h4 + ", " + hs + "), got " + Arrays.toString(whh.shape));
-        int bt = b * t;
-        float[] gates = new float[bt * h4]; // (B, T, 4H): activated i, f, g, o
-        K.matmulNT(x.data, 0, wih.data, 0, gates, 0, bt, in, h4, false);
-        for (int r = 0; r < bt; r++) {
-            if (bih != null) K.axpy(1f, bih.data, 0, gates, r * h4, h4);
-            if (bhh != null) K.axpy(1f, bhh.data, 0, gates, r * h4, h4);
-        }
-        float[] hAll = new float[bt * hs], cAll = new float[bt * hs]; // (B, T, H)
-        float[] hPrev = h0 != null ? h0.clone() : new float[b * hs];
-        float[] cPrev = c0 != null ? c0.clone() : new float[b * hs];
-        float[] hInit = hPrev.clone(), cInit = cPrev.clone();
-        float[] rec = new float[b * h4];
-        for (int s = 0; s < t; s++) {
-            K.matmulNT(hPrev, 0, whh.data, 0, rec, 0, b, hs, h4, false);
-            for (int bi = 0; bi < b; bi++) {
-                int g0 = (bi * t + s) * h4, r0 = bi * h4, o0 = (bi * t + s) * hs;
-                for (int j = 0; j < hs; j++) {
-                    float ig = sigmoid(gates[g0 + j] + rec[r0 + j]);
-                    float fg = sigmoid(gates[g0 + hs + j] + rec[r0 + hs + j]);
-                    float gg = (float) Math.tanh(gates[g0 + 2 * hs + j] + rec[r0 + 2 * hs + j]);
-                    float og = sigmoid(gates[g0 + 3 * hs + j] + rec[r0 + 3 * hs + j]);
-                    gates[g0 + j] = ig;
-                    gates[g0 + hs + j] = fg;
-                    gates[g0 + 2 * hs + j] = gg;
-                    gates[g0 + 3 * hs + j] = og;
-                    float cv = fg * cPrev[bi * hs + j] + ig * gg;
-                    float hv = og * (float) Math.tanh(cv);
-                    cAll[o0 + j] = cv;
-                    hAll[o0 + j] = hv;
-                    cPrev[bi * hs + j] = cv;
-                    hPrev[bi * hs + j] = hv;
-                }
-            }
-        }
-        Tensor out = new Tensor(hAll, b, t, hs).record(o -> {
-            float[] dout = o.grad();
-            float[] dGates = new float[bt * h4];
-            float[] dh = new float[b * hs], dc = new float[b * hs], dgStep = new float[b * h4];
-            for (int s = t - 1; s >= 0; s--) {
-                for (int bi = 0; bi < b; bi++) {
-                    int g0 = (bi * t + s) * h4, o0 = (bi * t + s) * hs;
-                    for (int j = 0; j < hs; j++) {
-                        float ig = gates[g0 + j], fg = gates[g0 + hs + j], gg = gates[g0 + 2 * hs + j], og = gates[g0 + 3 * hs + j];
-                        float cv = cAll[o0 + j], tc = (float) Math.tanh(cv);
-                        float cp = s > 0 ? cAll[o0 - hs + j] : cInit[bi * hs + j];
-                        float dhv = dout[o0 + j] + dh[bi * hs + j];
-                        float dcv = dc[bi * hs + j] + dhv * og * (1f - tc * tc);
-                        float di = dcv * gg * ig * (1f - ig);
-                        float df = dcv * cp * fg * (1f - fg);
-                        float dg = dcv * ig * (1f - gg * gg);
-                        float dO = dhv * tc * og * (1f - og);
-                        dGates[g0 + j] = di;
-                        dGates[g0 + hs + j] = df;
-                        dGates[g0 + 2 * hs + j] = dg;
-                        dGates[g0 + 3 * hs + j] = dO;
-                        dgStep[bi * h4 + j] = di;
-                        dgStep[bi * h4 + hs + j] = df;
-                        dgStep[bi * h4 + 2 * hs + j] = dg;
-                        dgStep[bi * h4 + 3 * hs + j] = dO;
-                        dc[bi * hs + j] = dcv * fg;
-                    }
-                }
-                K.matmulNN(dgStep, 0, whh.data, 0, dh, 0, b, h4, hs, false); // dh_{t−1} = dgates·W_hh
-            }
-            // h_{t−1} for every (b, t) row, to form dW_hh = Σ dgatesᵀ·h_{t−1} in one product.
-            float[] hShift = new float[bt * hs];
-            for (int bi = 0; bi < b; bi++) {
-                System.arraycopy(hInit, bi * hs, hShift, bi * t * hs, hs);
-                if (t > 1) System.arraycopy(hAll, bi * t * hs, hShift, (bi * t + 1) * hs, (t - 1) * hs);
-            }
-            if (whh.requiresGrad()) K.matmulTN(dGates, 0, hShift, 0, whh.gradBuffer(), 0, h4, bt, hs, true);
-            if (wih.requiresGrad()) K.matmulTN(dGates, 0, x.data, 0, wih.gradBuffer(), 0, h4, bt, in, true);
-            if (x.requiresGrad()) K.matmulNN(dGates, 0, wih.data, 0, x.gradBuffer(), 0, bt, h4, in, true);
-            if (bih != null && bih.requiresGrad()) columnSums(dGates, bih.gradBuffer(), bt, h4);
-            if (bhh != null && bhh.requiresGrad()) columnSums(dGates, bhh.gradBuffer(), bt, h4);
-        }, x, wih, whh, bih, bhh);
-        return new LstmOutput(out, hPrev, cPrev);
+        RecurrentOutput r = recurrent(Cell.LSTM, x, wih, whh, bih, bhh,
+                h0 == null ? null : Tensor.of(h0, h0.length), c0 == null ? null : Tensor.of(c0, c0.length), null, false);
+        return new LstmOutput(r.output(), r.hN().data, r.cN().data);
     }
 
     // ---------------------------------------------------------------- reductions

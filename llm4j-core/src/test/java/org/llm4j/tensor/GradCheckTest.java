@@ -85,6 +85,46 @@ class GradCheckTest {
         check("lstm", in -> F.lstm(in[0], in[1], in[2], in[3], in[4], h0, c0).output(), x, wih, whh, bih, bhh);
     }
 
+    // The recurrent ops through every output (sequence, h_n, c_n), with the initial state, a
+    // padded batch (lengths 4, 2, 0 of T = 4) and both directions.
+    static Tensor flatOutputs(F.RecurrentOutput r) {
+        List<Tensor> parts = new java.util.ArrayList<>(List.of(F.reshape(r.output(), -1), F.reshape(r.hN(), -1)));
+        if (r.cN() != null) parts.add(F.reshape(r.cN(), -1));
+        return F.concat(parts, 0);
+    }
+
+    void checkRecurrent(Cell cell, int[] lengths, boolean reverse) {
+        int b = 3, t = 4, in = 3, h = 5, g = cell.gates * h;
+        Tensor x = randn(rng, b, t, in), wih = randn(rng, g, in), whh = randn(rng, g, h), bih = randn(rng, g), bhh = randn(rng, g);
+        Tensor h0 = randn(rng, b, h), c0 = cell.hasCellState() ? randn(rng, b, h) : null;
+        for (Tensor w : new Tensor[]{wih, whh}) F.kernels().scale(w.data, 0, w.size(), 0.5f);
+        if (cell == Cell.RNN_RELU) {
+            // Keep every pre-activation far from the kink at 0, where finite differences lie:
+            // small weights and biases of ±3 make units 0, 2, 4 always on and 1, 3 always off.
+            for (Tensor w : new Tensor[]{wih, whh}) F.kernels().scale(w.data, 0, w.size(), 0.2f);
+            for (int i = 0; i < g; i++) { bih.data[i] = i % 2 == 0 ? 3f : -3f; bhh.data[i] *= 0.1f; }
+        }
+        String name = cell + (reverse ? " reverse" : "") + (lengths != null ? " padded" : "");
+        Tensor[] inputs = c0 != null ? new Tensor[]{x, wih, whh, bih, bhh, h0, c0} : new Tensor[]{x, wih, whh, bih, bhh, h0};
+        check(name, in2 -> flatOutputs(F.recurrent(cell, in2[0], in2[1], in2[2], in2[3], in2[4], in2[5],
+                in2.length > 6 ? in2[6] : null, lengths, reverse)), inputs);
+    }
+
+    @Test void recurrentCells() {
+        int[] lengths = {4, 2, 0};
+        for (Cell cell : Cell.values()) {
+            checkRecurrent(cell, null, false);
+            checkRecurrent(cell, lengths, false);
+            checkRecurrent(cell, lengths, true);
+        }
+    }
+
+    @Test void recurrentHiddenStateAloneCarriesTheGradient() {
+        // A classifier reads only h_n: output's backward must still run.
+        Tensor x = randn(rng, 2, 3, 4), wih = randn(rng, 9, 4), whh = randn(rng, 9, 3);
+        check("gru h_n only", in -> F.recurrent(Cell.GRU, in[0], in[1], in[2], null, null, null, null, new int[]{3, 1}, false).hN(), x, wih, whh);
+    }
+
     @Test void reductions() {
         check("sum", in -> F.sum(in[0]), randn(rng, 2, 3));
         check("mean", in -> F.mean(in[0]), randn(rng, 2, 3));

@@ -56,6 +56,12 @@ public interface Kernels {
     /** dx += dout · gelu'(x). */
     void geluBackward(float[] dout, int dOff, float[] x, int xOff, float[] dx, int dxOff, int n);
 
+    /** x = σ(x) = 1/(1 + e^{−x}), in place: the gates of the recurrent cells. */
+    void sigmoid(float[] x, int off, int n);
+
+    /** x = tanh(x), in place. */
+    void tanh(float[] x, int off, int n);
+
     /** Σ x[i]. */
     float sum(float[] x, int off, int n);
 

@@ -146,6 +146,16 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void sigmoid(float[] x, int off, int n) {
+        for (int i = off; i < off + n; i++) x[i] = (float) (1.0 / (1.0 + Math.exp(-x[i])));
+    }
+
+    @Override
+    public void tanh(float[] x, int off, int n) {
+        for (int i = off; i < off + n; i++) x[i] = (float) Math.tanh(x[i]);
+    }
+
+    @Override
     public float sum(float[] x, int off, int n) {
         float s = 0f;
         for (int i = 0; i < n; i++) s += x[off + i];

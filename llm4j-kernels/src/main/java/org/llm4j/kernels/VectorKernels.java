@@ -772,6 +772,62 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void sigmoid(float[] x, int off, int n) {
+        if (n <= 0) return;
+        check(off, n, x);
+        elementwise(n, (ci, s, e) -> sigmoidRange(x, off + s, e - s));
+    }
+
+    // σ(v) = 1/(1+e) for v >= 0 and e/(1+e) below, with e = e^{−|v|} <= 1: never overflows.
+    private static FloatVector sigmoid(FloatVector v) {
+        FloatVector e = VectorMath.exp(v.abs().neg());
+        FloatVector r = e.broadcast(1f).div(e.add(1f));
+        return r.blend(e.mul(r), v.compare(VectorOperators.LT, 0f));
+    }
+
+    private static void sigmoidRange(float[] x, int off, int n) {
+        int bound = S.loopBound(n), i = 0;
+        for (; i < bound; i += L) sigmoid(FloatVector.fromArray(S, x, off + i)).intoArray(x, off + i);
+        if (i < n) sigmoidTail(x, off + i, n - i);
+    }
+
+    private static void sigmoidTail(float[] x, int off, int len) {
+        VectorMask<Float> in = S.indexInRange(0, len);
+        sigmoid(FloatVector.fromArray(S, x, off, in)).intoArray(x, off, in);
+    }
+
+    @Override
+    public void tanh(float[] x, int off, int n) {
+        if (n <= 0) return;
+        check(off, n, x);
+        elementwise(n, (ci, s, e) -> tanhRange(x, off + s, e - s));
+    }
+
+    // tanh|v| = (1 − e)/(1 + e) with e = e^{−2|v|}, sign restored afterwards. NOTE: 1 − e cancels
+    // for small |v|, so below |v| = 0.05 the odd Taylor series v − v³/3 + 2v⁵/15 takes over
+    // (its first omitted term, 17v⁷/315, is below 1e-10 there).
+    private static FloatVector tanh(FloatVector v) {
+        FloatVector a = v.abs();
+        FloatVector e = VectorMath.exp(a.mul(-2f));
+        FloatVector t = e.broadcast(1f).sub(e).div(e.add(1f));
+        FloatVector a2 = a.mul(a);
+        FloatVector series = a2.fma(2f / 15f, -1f / 3f).mul(a2).fma(a, a);
+        t = t.blend(series, a.compare(VectorOperators.LT, 0.05f));
+        return t.blend(t.neg(), v.compare(VectorOperators.LT, 0f));
+    }
+
+    private static void tanhRange(float[] x, int off, int n) {
+        int bound = S.loopBound(n), i = 0;
+        for (; i < bound; i += L) tanh(FloatVector.fromArray(S, x, off + i)).intoArray(x, off + i);
+        if (i < n) tanhTail(x, off + i, n - i);
+    }
+
+    private static void tanhTail(float[] x, int off, int len) {
+        VectorMask<Float> in = S.indexInRange(0, len);
+        tanh(FloatVector.fromArray(S, x, off, in)).intoArray(x, off, in);
+    }
+
+    @Override
     public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
         if (n <= 0) return;
         check(xOff, n, x);

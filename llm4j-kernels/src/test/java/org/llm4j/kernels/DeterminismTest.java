@@ -66,6 +66,8 @@ class DeterminismTest {
         float[] x = random(n), y = random(n);
         sameBits("gelu", new float[n], (k, out) -> k.gelu(x, 0, out, 0, n));
         sameBits("geluBackward", y, (k, out) -> k.geluBackward(x, 0, y, 0, out, 0, n));
+        sameBits("sigmoid", x, (k, out) -> k.sigmoid(out, 0, n));
+        sameBits("tanh", x, (k, out) -> k.tanh(out, 0, n));
         sameBits("axpy", y, (k, out) -> k.axpy(0.3f, x, 0, out, 0, n));
         sameBits("scale", y, (k, out) -> k.scale(out, 0, n, 0.3f));
         sameBits("sum", new float[1], (k, out) -> out[0] = k.sum(x, 0, n));

@@ -261,6 +261,27 @@ class VectorKernelsTest {
     }
 
     @Test
+    void sigmoidAndTanh() {
+        for (int n : lengths()) {
+            int off = randomOffset();
+            float[] x = randomArray(off, n);
+            for (int i = 0; i < x.length; i++) x[i] *= i % 7 == 0 ? 0.03f : 12f; // saturated tails and the small-|x| series
+            float[] ss = x.clone(), sv = x.clone(), ts = x.clone(), tv = x.clone();
+            scalar.sigmoid(ss, off, n);
+            vector.sigmoid(sv, off, n);
+            assertClose("sigmoid n=" + n, ss, sv, off, n, 1e-6);
+            assertGuards("sigmoid n=" + n, x, sv, off, n);
+            scalar.tanh(ts, off, n);
+            vector.tanh(tv, off, n);
+            assertClose("tanh n=" + n, ts, tv, off, n, 1e-6);
+            assertGuards("tanh n=" + n, x, tv, off, n);
+            for (int i = off; i < off + n; i++) { // relative accuracy near zero, where tanh x ≈ x
+                if (Math.abs(x[i]) < 0.1f && x[i] != 0f) assertThat((double) tv[i] / ts[i]).as("tanh(%s)", x[i]).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
+            }
+        }
+    }
+
+    @Test
     void sumDotAndSumOfSquares() {
         for (int n : lengths()) {
             int aOff = randomOffset(), bOff = randomOffset();
