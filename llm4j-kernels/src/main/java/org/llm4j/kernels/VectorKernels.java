@@ -391,7 +391,7 @@ public final class VectorKernels implements Kernels {
 
     // Four dot products with one accumulator each; dot1 repeats the same operations for one row,
     // so a row's result does not depend on whether it fell in a group of four.
-    private static void dot4(float[] mat, int m0, int k, float[] vec, int v0, float[] out, int o, boolean acc) {
+    static void dot4(float[] mat, int m0, int k, float[] vec, int v0, float[] out, int o, boolean acc) {
         FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
         int m1 = m0 + k, m2 = m1 + k, m3 = m2 + k;
         int bound = S.loopBound(k), p = 0;

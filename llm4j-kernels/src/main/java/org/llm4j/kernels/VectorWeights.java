@@ -53,6 +53,10 @@ final class VectorWeights {
 
     // out[j] (+)= Σ_p vec[p] · W(p, j): VectorKernels.gemvCols over mapped rows.
     static void gemvCols(int t, float[] vec, int vecOff, Weight.Mapped w, float[] out, int outOff, boolean acc) {
+        if (w.type() == DType.F32) {
+            gemvColsF32(t, vec, vecOff, w, out, outOff, acc);
+            return;
+        }
         int k = w.rows(), cols = w.cols();
         int minCols = Math.max(L, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, k));
         Parallel.forRange(t, cols, 4 * L, minCols, (ci, c0, c1) -> {
@@ -103,6 +107,10 @@ final class VectorWeights {
 
     // out[r] (+)= Σ_p W(r, p) · vec[p]: VectorKernels.gemvRows over mapped rows.
     static void gemvRows(int t, Weight.Mapped w, float[] vec, int vecOff, float[] out, int outOff, boolean acc) {
+        if (w.type() == DType.F32) {
+            gemvRowsF32(t, w, vec, vecOff, out, outOff, acc);
+            return;
+        }
         int rows = w.rows(), k = w.cols();
         int minRows = Math.max(4, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, k));
         Parallel.forRange(t, rows, 4, minRows, (ci, r0, r1) -> {
@@ -149,6 +157,101 @@ final class VectorWeights {
         float r = VectorMath.sum(s0);
         for (; p < k; p++) r = Math.fma(w.at(m0 + p), vec[v0 + p], r);
         return r;
+    }
+
+    // ---- F32 twins of the loops above: the same operations with direct float loads (no per-load dispatch). ----
+
+    private static void gemvColsF32(int t, float[] vec, int vecOff, Weight.Mapped w, float[] out, int outOff, boolean acc) {
+        int k = w.rows(), cols = w.cols();
+        MemorySegment seg = w.seg();
+        int minCols = Math.max(L, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, k));
+        Parallel.forRange(t, cols, 4 * L, minCols, (ci, c0, c1) -> {
+            for (int jb = c0; jb < c1; jb += 2048) {
+                int je = Math.min(c1, jb + 2048);
+                if (!acc) java.util.Arrays.fill(out, outOff + jb, outOff + je, 0f);
+                int p = 0;
+                for (; p + 4 <= k; p += 4) {
+                    axpy4F32(vec[vecOff + p], vec[vecOff + p + 1], vec[vecOff + p + 2], vec[vecOff + p + 3], seg, 4L * p * cols, 4L * cols, out, outOff, jb, je);
+                }
+                for (; p < k; p++) axpy1(vec[vecOff + p], w, (long) p * cols, out, outOff, jb, je);
+            }
+        });
+    }
+
+    private static void axpy4F32(float w0, float w1, float w2, float w3, MemorySegment seg, long row, long stride,
+                                 float[] out, int outOff, int jb, int je) {
+        FloatVector v0 = FloatVector.broadcast(S, w0), v1 = FloatVector.broadcast(S, w1);
+        FloatVector v2 = FloatVector.broadcast(S, w2), v3 = FloatVector.broadcast(S, w3);
+        long r1 = row + stride, r2 = r1 + stride, r3 = r2 + stride;
+        int j = jb;
+        for (; j + L <= je; j += L) {
+            long b = 4L * j;
+            FloatVector o = FloatVector.fromArray(S, out, outOff + j);
+            o = FloatVector.fromMemorySegment(S, seg, row + b, LE).fma(v0, o);
+            o = FloatVector.fromMemorySegment(S, seg, r1 + b, LE).fma(v1, o);
+            o = FloatVector.fromMemorySegment(S, seg, r2 + b, LE).fma(v2, o);
+            o = FloatVector.fromMemorySegment(S, seg, r3 + b, LE).fma(v3, o);
+            o.intoArray(out, outOff + j);
+        }
+        for (; j < je; j++) {
+            long b = 4L * j;
+            float o = out[outOff + j];
+            o = Math.fma(seg.get(Weight.Mapped.F, row + b), w0, o);
+            o = Math.fma(seg.get(Weight.Mapped.F, r1 + b), w1, o);
+            o = Math.fma(seg.get(Weight.Mapped.F, r2 + b), w2, o);
+            o = Math.fma(seg.get(Weight.Mapped.F, r3 + b), w3, o);
+            out[outOff + j] = o;
+        }
+    }
+
+    private static void gemvRowsF32(int t, Weight.Mapped w, float[] vec, int vecOff, float[] out, int outOff, boolean acc) {
+        int rows = w.rows(), k = w.cols();
+        MemorySegment seg = w.seg();
+        int minRows = Math.max(4, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, k));
+        Parallel.forRange(t, rows, 4, minRows, (ci, r0, r1) -> {
+            // NOTE: copying four rows into an L1 buffer and running the heap kernel reads the file
+            // at heap speed; vector loads straight from the segment ran at 70% of it (bounds
+            // checks on long offsets stay in the loop). Same operations, so the same bits.
+            float[] buf = new float[4 * k];
+            int r = r0;
+            for (; r + 4 <= r1; r += 4) {
+                MemorySegment.copy(seg, Weight.Mapped.F, 4L * r * k, buf, 0, 4 * k);
+                VectorKernels.dot4(buf, 0, k, vec, vecOff, out, outOff + r, acc);
+            }
+            for (; r < r1; r++) {
+                float s = dot1(w, (long) r * k, vec, vecOff, k);
+                out[outOff + r] = acc ? out[outOff + r] + s : s;
+            }
+        });
+    }
+
+    private static void dot4F32(MemorySegment seg, long m0, int k, float[] vec, int v0, float[] out, int o, boolean acc) {
+        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+        long stride = 4L * k, m1 = m0 + stride, m2 = m1 + stride, m3 = m2 + stride;
+        int bound = S.loopBound(k), p = 0;
+        for (; p < bound; p += L) {
+            long b = 4L * p;
+            FloatVector v = FloatVector.fromArray(S, vec, v0 + p);
+            s0 = FloatVector.fromMemorySegment(S, seg, m0 + b, LE).fma(v, s0);
+            s1 = FloatVector.fromMemorySegment(S, seg, m1 + b, LE).fma(v, s1);
+            s2 = FloatVector.fromMemorySegment(S, seg, m2 + b, LE).fma(v, s2);
+            s3 = FloatVector.fromMemorySegment(S, seg, m3 + b, LE).fma(v, s3);
+        }
+        float r0 = VectorMath.sum(s0), r1 = VectorMath.sum(s1);
+        float r2 = VectorMath.sum(s2), r3 = VectorMath.sum(s3);
+        for (; p < k; p++) {
+            float v = vec[v0 + p];
+            long b = 4L * p;
+            r0 = Math.fma(seg.get(Weight.Mapped.F, m0 + b), v, r0);
+            r1 = Math.fma(seg.get(Weight.Mapped.F, m1 + b), v, r1);
+            r2 = Math.fma(seg.get(Weight.Mapped.F, m2 + b), v, r2);
+            r3 = Math.fma(seg.get(Weight.Mapped.F, m3 + b), v, r3);
+        }
+        if (acc) {
+            out[o] += r0; out[o + 1] += r1; out[o + 2] += r2; out[o + 3] += r3;
+        } else {
+            out[o] = r0; out[o + 1] = r1; out[o + 2] = r2; out[o + 3] = r3;
+        }
     }
 
     // Packed B for C = A·W with W (K, N) in place: as VectorKernels.packB.
