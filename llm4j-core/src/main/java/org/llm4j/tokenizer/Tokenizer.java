@@ -29,23 +29,35 @@ public sealed interface Tokenizer permits CharTokenizer, WordTokenizer, ByteLeve
             String text = java.nio.file.Files.readString(json);
             JsonNode node;
             try {
-                node = new ObjectMapper().readTree(text);
+                node = JSON.readTree(text);
             } catch (IOException e) {
                 throw new IOException(json + ": not valid JSON: " + e.getMessage());
             }
             // llm4j's own files carry "type", Hugging Face's a "model" object; vocab.json/encoder.json have neither
-            if (node != null && (node.path("type").isTextual() || node.path("model").isObject())) return fromJson(text, json.toString());
+            if (node != null && (node.path("type").isTextual() || node.path("model").isObject())) return fromJson(node, json.toString());
         }
         return ByteLevelBpeTokenizer.load(path);
     }
 
+    /**
+     * For tokenizer files: field-name canonicalisation (interning) is off, since a vocabulary's
+     * 50,000 distinct keys would only fill Jackson's symbol table (it doubled cold load time).
+     */
+    ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+            .disable(com.fasterxml.jackson.core.JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
+            .disable(com.fasterxml.jackson.core.JsonFactory.Feature.INTERN_FIELD_NAMES).build());
+
     static Tokenizer fromJson(String json, String origin) {
         JsonNode node;
         try {
-            node = new ObjectMapper().readTree(json);
+            node = JSON.readTree(json);
         } catch (IOException e) {
             throw new IllegalArgumentException(origin + ": tokenizer is not valid JSON: " + e.getMessage());
         }
+        return fromJson(node, origin);
+    }
+
+    static Tokenizer fromJson(JsonNode node, String origin) {
         // A Hugging Face tokenizer.json has a "model" object and no top-level "type".
         if (node != null && node.path("model").isObject()) return BpeFiles.fromHuggingFace(node, origin);
         String type = node == null ? "" : node.path("type").asText("");

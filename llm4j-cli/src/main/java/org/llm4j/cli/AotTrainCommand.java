@@ -1,0 +1,46 @@
+// `llm4j aot-train` (hidden): the workload bin/llm4j runs once per build to record the JDK's
+// ahead-of-time cache (JEP 483/515): classes loaded and linked, and method profiles, so that later
+// starts reach the first generated token sooner.
+package org.llm4j.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.llm4j.format.ModelFiles;
+import org.llm4j.generate.GenerationConfig;
+import org.llm4j.generate.Generator;
+import org.llm4j.model.GPTConfig;
+import org.llm4j.model.LanguageModel;
+import org.llm4j.tokenizer.BpeTrainer;
+import org.llm4j.tokenizer.Tokenizer;
+import picocli.CommandLine.Command;
+
+@Command(name = "aot-train", hidden = true, description = "Exercise loading and generation once (bin/llm4j records the start-up cache with it).")
+public class AotTrainCommand implements Callable<Integer> {
+    static final String TEXT = "The quick brown fox jumps over the lazy dog. A language model predicts the next token; "
+            + "it learns by reading text and generates by sampling. 0123456789 — naïve café, 東京, emoji 🙂.\n";
+
+    @Override
+    public Integer call() throws Exception {
+        Path dir = Files.createTempDirectory("llm4j-aot");
+        try {
+            Tokenizer tok = BpeTrainer.train(TEXT.repeat(20), 300, List.of("<|endoftext|>"));
+            LanguageModel m = new GPTConfig(tok.vocabSize(), 128, 2, 2, 64, 0f, 1e-5f).build(1);
+            ModelFiles.save(dir, m, tok);
+            ModelFiles.Loaded loaded = ModelFiles.load(dir);
+            Tokenizer t2 = loaded.tokenizer();
+            for (int r = 0; r < 3; r++) {
+                int[] prompt = t2.encode(TEXT);
+                int[] out = Generator.generate(loaded.model(), prompt, GenerationConfig.sampling(24, 0.8f, 40, 0.95f, r), null);
+                t2.decode(out);
+            }
+            return 0;
+        } finally {
+            try (var files = Files.list(dir)) {
+                for (Path p : files.toList()) Files.deleteIfExists(p);
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+}
