@@ -91,7 +91,7 @@ public final class GPT extends Module implements LanguageModel {
 
     /** Key/value cache: for each layer, keys and values of every position so far, (block, C) each. */
     static final class KvCache implements DecodeState {
-        final float[][] k, v;
+        float[][] k, v;
         int pos;
 
         KvCache(int layers, int block, int c) {
@@ -100,6 +100,19 @@ public final class GPT extends Module implements LanguageModel {
         }
 
         @Override public int position() { return pos; }
+
+        @Override
+        public KvCache copy() {
+            KvCache c = new KvCache(0, 0, 0);
+            c.k = new float[k.length][];
+            c.v = new float[v.length][];
+            for (int l = 0; l < k.length; l++) {
+                c.k[l] = k[l].clone();
+                c.v[l] = v[l].clone();
+            }
+            c.pos = pos;
+            return c;
+        }
     }
 
     @Override
