@@ -52,7 +52,7 @@ public class GenerateCommand implements Callable<Integer> {
     float repetitionPenalty;
     @Option(names = "--no-repeat-ngram-size", description = "No n-gram of this size occurs twice; 0 = off. Default: ${DEFAULT-VALUE}.", defaultValue = "0")
     int noRepeatNgramSize;
-    @Option(names = "--num-beams", description = "Beam search width; 1 = off. Default: ${DEFAULT-VALUE}.", defaultValue = "1")
+    @Option(names = "--num-beams", description = "Beam search width; 1 = off. Beam sampling unless --greedy is given (HF do_sample). Default: ${DEFAULT-VALUE}.", defaultValue = "1")
     int numBeams;
     @Option(names = "--length-penalty", description = "Beam score = sum logprob / length^p. Default: ${DEFAULT-VALUE}.", defaultValue = "1.0")
     float lengthPenalty;

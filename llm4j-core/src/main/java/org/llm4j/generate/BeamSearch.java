@@ -111,12 +111,12 @@ final class BeamSearch {
         int[] eos = cfg.eosArray();
         int k = Math.max(2, 1 + eos.length) * b;
         if ((long) b * v < k) throw new IllegalArgumentException("num_beams " + b + " is too large for a vocabulary of " + v + " tokens (num_beams × vocab_size must be >= " + k + ")");
-        List<LogitsProcessor> shared = Generator.sharedProcessors(cfg, cfg.doSample());
+        Generator.Chain chain = Generator.Chain.of(cfg, cfg.doSample());
         List<Problem> problems = new ArrayList<>();
         for (int p = 0; p < prompts.size(); p++) {
             int[] prompt = prompts.get(p);
             int maxNew = cfg.maxNewTokens(prompt.length);
-            Problem pr = new Problem(p, prompt.length, maxNew, Generator.processors(cfg, prompt.length, shared), new Hyps(cfg, maxNew),
+            Problem pr = new Problem(p, prompt.length, maxNew, chain.forPrompt(prompt.length), new Hyps(cfg, maxNew),
                     cfg.doSample() ? Generator.rngFor(cfg.seed(), 0) : null);
             DecodeState state = model.newState();
             float[] logits = Generator.prefill(model, state, prompt);

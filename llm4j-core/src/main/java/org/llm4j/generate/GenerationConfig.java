@@ -95,6 +95,21 @@ public record GenerationConfig(int maxLength, int maxNewTokens, int minNewTokens
         logitsProcessors = List.copyOf(logitsProcessors == null ? List.of() : logitsProcessors);
     }
 
+    /**
+     * The former eight-field form (max_new_tokens, do_sample, temperature, top_k, top_p, min_p,
+     * repetition_penalty, seed), kept for callers written before the builder; the rest at defaults.
+     */
+    public GenerationConfig(int maxNewTokens, boolean doSample, float temperature, int topK, float topP, float minP,
+                            float repetitionPenalty, long seed) {
+        this(20, requireMaxNewTokens(maxNewTokens), 0, doSample, temperature, topK, topP, minP, 1f, repetitionPenalty, 0,
+                1, 1f, EarlyStopping.FALSE, 1, List.of(), -1, List.of(), seed, List.of());
+    }
+
+    private static int requireMaxNewTokens(int v) {
+        if (v < 0) throw new IllegalArgumentException("max_new_tokens must be >= 0, got " + v);
+        return v;
+    }
+
     /** Greedy decoding of maxNewTokens tokens. */
     public static GenerationConfig greedy(int maxNewTokens) {
         return builder().maxNewTokens(maxNewTokens).build();
@@ -153,8 +168,7 @@ public record GenerationConfig(int maxLength, int maxNewTokens, int minNewTokens
         public Builder maxLength(int v) { maxLength = v; return this; }
         /** Sets max_new_tokens (>= 0); it then wins over max_length. */
         public Builder maxNewTokens(int v) {
-            if (v < 0) throw new IllegalArgumentException("max_new_tokens must be >= 0, got " + v);
-            maxNewTokens = v;
+            maxNewTokens = requireMaxNewTokens(v);
             return this;
         }
         public Builder minNewTokens(int v) { minNewTokens = v; return this; }

@@ -76,36 +76,33 @@ public final class Generator {
     }
 
     /**
-     * The processors for one sequence, in Hugging Face's order: repetition_penalty,
-     * no_repeat_ngram_size, min_new_tokens, the user's processors, then (when sampling) the
-     * warpers temperature, top_k, top_p, min_p, typical_p. Instances hold scratch arrays: one list
-     * serves one thread. The min_new_tokens processor is per prompt length; the others are shared
-     * through {@code shared}.
+     * The processors of one call in Hugging Face's order: repetition_penalty, no_repeat_ngram_size,
+     * [min_new_tokens, which depends on the prompt length], the user's processors, then (when
+     * sampling) the warpers temperature, top_k, top_p, min_p, typical_p. The instances hold scratch
+     * arrays and are shared by every sequence of the call (one thread).
      */
-    static List<LogitsProcessor> processors(GenerationConfig cfg, int promptLength, List<LogitsProcessor> shared) {
-        List<LogitsProcessor> ps = new ArrayList<>();
-        int i = 0;
-        if (cfg.repetitionPenalty() != 1f) ps.add(shared.get(i++));
-        if (cfg.noRepeatNgramSize() > 0) ps.add(shared.get(i++));
-        if (cfg.minNewTokens() > 0 && !cfg.eosTokenIds().isEmpty()) ps.add(LogitsProcessor.minNewTokens(promptLength, cfg.minNewTokens(), cfg.eosArray()));
-        while (i < shared.size()) ps.add(shared.get(i++));
-        return ps;
-    }
-
-    /** The processors shared by every sequence of one call (all but min_new_tokens), in order. */
-    static List<LogitsProcessor> sharedProcessors(GenerationConfig cfg, boolean warpers) {
-        List<LogitsProcessor> ps = new ArrayList<>();
-        if (cfg.repetitionPenalty() != 1f) ps.add(LogitsProcessor.repetitionPenalty(cfg.repetitionPenalty()));
-        if (cfg.noRepeatNgramSize() > 0) ps.add(LogitsProcessor.noRepeatNgram(cfg.noRepeatNgramSize()));
-        ps.addAll(cfg.logitsProcessors());
-        if (warpers) {
-            if (cfg.temperature() != 1f) ps.add(LogitsProcessor.temperature(cfg.temperature()));
-            if (cfg.topK() > 0) ps.add(LogitsProcessor.topK(cfg.topK()));
-            if (cfg.topP() < 1f) ps.add(LogitsProcessor.topP(cfg.topP()));
-            if (cfg.minP() > 0f) ps.add(LogitsProcessor.minP(cfg.minP()));
-            if (cfg.typicalP() < 1f) ps.add(LogitsProcessor.typicalP(cfg.typicalP()));
+    record Chain(List<LogitsProcessor> beforeMinNew, List<LogitsProcessor> afterMinNew, GenerationConfig cfg) {
+        static Chain of(GenerationConfig cfg, boolean warpers) {
+            List<LogitsProcessor> before = new ArrayList<>(), after = new ArrayList<>(cfg.logitsProcessors());
+            if (cfg.repetitionPenalty() != 1f) before.add(LogitsProcessor.repetitionPenalty(cfg.repetitionPenalty()));
+            if (cfg.noRepeatNgramSize() > 0) before.add(LogitsProcessor.noRepeatNgram(cfg.noRepeatNgramSize()));
+            if (warpers) {
+                if (cfg.temperature() != 1f) after.add(LogitsProcessor.temperature(cfg.temperature()));
+                if (cfg.topK() > 0) after.add(LogitsProcessor.topK(cfg.topK()));
+                if (cfg.topP() < 1f) after.add(LogitsProcessor.topP(cfg.topP()));
+                if (cfg.minP() > 0f) after.add(LogitsProcessor.minP(cfg.minP()));
+                if (cfg.typicalP() < 1f) after.add(LogitsProcessor.typicalP(cfg.typicalP()));
+            }
+            return new Chain(before, after, cfg);
         }
-        return ps;
+
+        /** The whole chain for a prompt of this length. */
+        List<LogitsProcessor> forPrompt(int promptLength) {
+            List<LogitsProcessor> ps = new ArrayList<>(beforeMinNew);
+            if (cfg.minNewTokens() > 0 && !cfg.eosTokenIds().isEmpty()) ps.add(LogitsProcessor.minNewTokens(promptLength, cfg.minNewTokens(), cfg.eosArray()));
+            ps.addAll(afterMinNew);
+            return ps;
+        }
     }
 
     /**
@@ -150,14 +147,14 @@ public final class Generator {
     private static GenerationResult sample(LanguageModel model, List<int[]> prompts, GenerationConfig cfg, Tokenizer tokenizer, TokenListener listener) {
         int v = model.vocabSize(), n = cfg.numReturnSequences();
         int[] eos = cfg.eosArray();
-        List<LogitsProcessor> shared = sharedProcessors(cfg, cfg.doSample());
+        Chain chain = Chain.of(cfg, cfg.doSample());
         boolean decode = tokenizer != null && (listener != null || !cfg.stopStrings().isEmpty());
         int maxStop = 0;
         for (String s : cfg.stopStrings()) maxStop = Math.max(maxStop, s.length());
         List<Row> rows = new ArrayList<>();
         for (int p = 0; p < prompts.size(); p++) {
             int[] prompt = prompts.get(p);
-            List<LogitsProcessor> procs = processors(cfg, prompt.length, shared);
+            List<LogitsProcessor> procs = chain.forPrompt(prompt.length);
             DecodeState state = model.newState();
             float[] logits = prefill(model, state, prompt);
             String promptTail = "";
@@ -187,8 +184,10 @@ public final class Generator {
                 System.arraycopy(r.logits, 0, work, 0, v);
                 for (LogitsProcessor p : r.procs) p.process(r.ids, r.len, work);
                 int t = r.sampler.sample(work);
-                r.logprobs[r.generated] = (float) (r.logits[t] - LogitsProcessor.logSumExp(r.logits));
-                r.processed[r.generated] = (float) (work[t] - LogitsProcessor.logSumExp(work));
+                double lse = LogitsProcessor.logSumExp(r.logits);
+                r.logprobs[r.generated] = (float) (r.logits[t] - lse);
+                // without processors the processed scores are the logits: one log-sum-exp serves both
+                r.processed[r.generated] = r.procs.isEmpty() ? r.logprobs[r.generated] : (float) (work[t] - LogitsProcessor.logSumExp(work));
                 r.ids[r.len++] = t;
                 r.generated++;
                 String piece = r.decoder == null ? null : r.decoder.next(t);

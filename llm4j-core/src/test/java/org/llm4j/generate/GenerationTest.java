@@ -54,6 +54,26 @@ class GenerationTest {
         assertThat(s).allMatch(q -> q.finishReason() == FinishReason.LENGTH);
     }
 
+    @Test
+    void beamSamplingIsSeededAndNearlyBeamSearchWhenCold() {
+        // At temperature 0.01 the draws without replacement come out in score order with
+        // overwhelming probability, so the best beam is beam search's, its score divided by T.
+        GenerationConfig cold = GenerationConfig.builder().maxNewTokens(2).numBeams(2).doSample(true).temperature(0.01f).seed(5).build();
+        Sequence best = run(greedyTrap(), new int[]{0}, cold).sequences().getFirst();
+        assertThat(gen(best)).containsExactly(2, 0);
+        assertThat(best.beamScore()).isCloseTo((Math.log(0.4) + Math.log(0.9)) / 0.01 / 2, within(1e-2));
+        LanguageModel m = tinyGpt();
+        GenerationConfig warm = GenerationConfig.builder().maxNewTokens(6).numBeams(3).numReturnSequences(2).doSample(true).topK(5).seed(8).build();
+        List<Sequence> a = run(m, new int[]{1, 2}, warm).sequences(), b = run(m, new int[]{1, 2}, warm).sequences();
+        for (int i = 0; i < 2; i++) assertThat(a.get(i).tokens()).containsExactly(b.get(i).tokens());
+        assertThat(a.get(0).beamScore()).isGreaterThanOrEqualTo(a.get(1).beamScore());
+        boolean differs = false;
+        for (long seed = 9; seed < 14 && !differs; seed++) {
+            differs = !Arrays.equals(run(m, new int[]{1, 2}, warm.toBuilder().seed(seed).build()).sequences().getFirst().tokens(), a.get(0).tokens());
+        }
+        assertThat(differs).as("another seed draws other beams").isTrue();
+    }
+
     /** A model over {0, 1, EOS=2} whose logits depend on the position and the previous token. */
     static TableModel randomTable(long seed, int promptLength) {
         Rng rng = new Rng(seed);
