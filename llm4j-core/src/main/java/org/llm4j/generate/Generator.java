@@ -87,11 +87,13 @@ public final class Generator {
             if (cfg.repetitionPenalty() != 1f) before.add(LogitsProcessor.repetitionPenalty(cfg.repetitionPenalty()));
             if (cfg.noRepeatNgramSize() > 0) before.add(LogitsProcessor.noRepeatNgram(cfg.noRepeatNgramSize()));
             if (warpers) {
+                // HF min_tokens_to_keep: beam sampling keeps a non-EOS continuation for every beam
+                int keep = cfg.numBeams() > 1 ? Math.max(2, cfg.eosTokenIds().size() + 1) : 1;
                 if (cfg.temperature() != 1f) after.add(LogitsProcessor.temperature(cfg.temperature()));
-                if (cfg.topK() > 0) after.add(LogitsProcessor.topK(cfg.topK()));
-                if (cfg.topP() < 1f) after.add(LogitsProcessor.topP(cfg.topP()));
-                if (cfg.minP() > 0f) after.add(LogitsProcessor.minP(cfg.minP()));
-                if (cfg.typicalP() < 1f) after.add(LogitsProcessor.typicalP(cfg.typicalP()));
+                if (cfg.topK() > 0) after.add(LogitsProcessor.topK(cfg.topK(), keep));
+                if (cfg.topP() < 1f) after.add(LogitsProcessor.topP(cfg.topP(), keep));
+                if (cfg.minP() > 0f) after.add(LogitsProcessor.minP(cfg.minP(), keep));
+                if (cfg.typicalP() < 1f) after.add(LogitsProcessor.typicalP(cfg.typicalP(), keep));
             }
             return new Chain(before, after, cfg);
         }

@@ -75,7 +75,16 @@ public interface LogitsProcessor {
 
     /** Keeps the k largest scores (ties with the k-th kept), the rest to −∞ (HF TopKLogitsWarper). */
     static LogitsProcessor topK(int k) {
-        if (k < 1) throw new IllegalArgumentException("top_k must be >= 1, got " + k);
+        return topK(k, 1);
+    }
+
+    /**
+     * As {@link #topK(int)} keeping at least minKeep tokens. HF's min_tokens_to_keep: beam sampling
+     * keeps max(2, #eos + 1) so that every beam has a continuation that is not EOS.
+     */
+    static LogitsProcessor topK(int topK, int minKeep) {
+        if (topK < 1) throw new IllegalArgumentException("top_k must be >= 1, got " + topK);
+        int k = Math.max(topK, minKeep);
         return new LogitsProcessor() {
             float[] copy = new float[0];
 
@@ -96,6 +105,11 @@ public interface LogitsProcessor {
      * until their mass reaches p.
      */
     static LogitsProcessor topP(float p) {
+        return topP(p, 1);
+    }
+
+    /** As {@link #topP(float)} keeping at least the minKeep most likely tokens. */
+    static LogitsProcessor topP(float p, int minKeep) {
         if (!(p > 0 && p <= 1)) throw new IllegalArgumentException("top_p must be in (0, 1], got " + p);
         return new LogitsProcessor() {
             float[] probs = new float[0];
@@ -107,7 +121,7 @@ public interface LogitsProcessor {
                 softmax(scores, probs);
                 Sorting.argsortAscending(probs, order);
                 float cum = 0f;
-                for (int r = 0; r < v - 1; r++) {         // r = v − 1 is the most likely token: kept
+                for (int r = 0; r < v - minKeep; r++) {   // the last minKeep are the most likely: kept
                     int i = Sorting.index(order[r]);
                     cum += probs[i];
                     if (cum > 1f - p) break;
@@ -119,17 +133,27 @@ public interface LogitsProcessor {
 
     /** min-p (Nguyen et al. 2024): drop tokens whose probability is below minP × the top probability (HF MinPLogitsWarper). */
     static LogitsProcessor minP(float minP) {
+        return minP(minP, 1);
+    }
+
+    /** As {@link #minP(float)} keeping at least the minKeep most likely tokens (ties with the last one kept). */
+    static LogitsProcessor minP(float minP, int minKeep) {
         if (!(minP >= 0 && minP <= 1)) throw new IllegalArgumentException("min_p must be in [0, 1], got " + minP);
         return new LogitsProcessor() {
-            float[] probs = new float[0];
+            float[] probs = new float[0], copy = new float[0];
 
             @Override public void process(int[] history, int length, float[] scores) {
-                if (probs.length != scores.length) probs = new float[scores.length];
+                int v = scores.length;
+                if (probs.length != v) { probs = new float[v]; copy = new float[v]; }
                 softmax(scores, probs);
                 float top = 0f;
                 for (float q : probs) top = Math.max(top, q);
                 float cut = minP * top;
-                for (int i = 0; i < scores.length; i++) if (probs[i] < cut) scores[i] = Float.NEGATIVE_INFINITY;
+                if (minKeep > 1 && minKeep <= v) {   // never cut into the minKeep most likely
+                    System.arraycopy(probs, 0, copy, 0, v);
+                    cut = Math.min(cut, Sorting.kthLargest(copy, minKeep));
+                }
+                for (int i = 0; i < v; i++) if (probs[i] < cut) scores[i] = Float.NEGATIVE_INFINITY;
             }
         };
     }
@@ -141,6 +165,11 @@ public interface LogitsProcessor {
      * token whose cumulative sum reaches the mass; drop every token farther from H than that one.
      */
     static LogitsProcessor typicalP(float mass) {
+        return typicalP(mass, 1);
+    }
+
+    /** As {@link #typicalP(float)} keeping at least the minKeep most typical tokens. */
+    static LogitsProcessor typicalP(float mass, int minKeep) {
         if (!(mass > 0 && mass <= 1)) throw new IllegalArgumentException("typical_p must be in (0, 1], got " + mass);
         return new LogitsProcessor() {
             float[] probs = new float[0], shifted = new float[0];
@@ -165,6 +194,7 @@ public interface LogitsProcessor {
                     if (!(cum < mass)) break;
                     last++;
                 }
+                last = Math.max(last, Math.min(minKeep, v) - 1);
                 float threshold = shifted[Sorting.index(order[last])];
                 for (int i = 0; i < v; i++) if (shifted[i] > threshold) scores[i] = Float.NEGATIVE_INFINITY;
             }

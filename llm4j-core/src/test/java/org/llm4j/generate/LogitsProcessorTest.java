@@ -108,6 +108,23 @@ class LogitsProcessorTest {
     }
 
     @Test
+    void minTokensToKeepHoldsTheBestFewBack() {
+        // HF's min_tokens_to_keep, which beam sampling sets to max(2, #eos + 1)
+        float[] k = {1, 5, 3, 4, 2};
+        LogitsProcessor.topK(1, 3).process(NONE, 0, k);
+        assertThat(kept(k)).containsExactly(false, true, true, true, false);
+        float[] p = ln(0.5, 0.3, 0.15, 0.05);
+        LogitsProcessor.topP(0.01f, 2).process(NONE, 0, p);
+        assertThat(kept(p)).containsExactly(true, true, false, false);
+        float[] m = ln(0.6, 0.3, 0.1);
+        LogitsProcessor.minP(0.9f, 2).process(NONE, 0, m);
+        assertThat(kept(m)).containsExactly(true, true, false);
+        float[] t = ln(0.5, 0.3, 0.15, 0.05);
+        LogitsProcessor.typicalP(0.2f, 3).process(NONE, 0, t);             // the three most typical: 1, 0, 2
+        assertThat(kept(t)).containsExactly(true, true, true, false);
+    }
+
+    @Test
     void primitiveSortsAgreeWithBoxedSorting() {
         Random rnd = new Random(7);
         for (int trial = 0; trial < 200; trial++) {
