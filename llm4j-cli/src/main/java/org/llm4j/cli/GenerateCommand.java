@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.llm4j.format.GenerationConfigFile;
 import org.llm4j.format.ModelFiles;
 import org.llm4j.generate.GenerationConfig;
 import org.llm4j.generate.GenerationResult;
@@ -60,7 +61,7 @@ public class GenerateCommand implements Callable<Integer> {
     String earlyStopping;
     @Option(names = "--num-return-sequences", description = "Sequences per prompt (samples, or the best beams). Default: ${DEFAULT-VALUE}.", defaultValue = "1")
     int numReturnSequences;
-    @Option(names = "--eos-token-id", split = ",", paramLabel = "ID", description = "End-of-sequence token id(s); comma-separated or repeated.")
+    @Option(names = "--eos-token-id", split = ",", paramLabel = "ID", description = "End-of-sequence token id(s); comma-separated or repeated. Default: eos_token_id of the model's generation_config.json, if any.")
     List<Integer> eosTokenIds = new ArrayList<>();
     @Option(names = "--pad-token-id", description = "Pad id for finished sequences (pad_token_id); the CLI prints sequences unpadded. Default: the first EOS id.", defaultValue = "-1")
     int padTokenId;
@@ -86,6 +87,10 @@ public class GenerateCommand implements Callable<Integer> {
         if (maxNewTokens != null) b.maxNewTokens(maxNewTokens);
         if (maxLength != null) b.maxLength(maxLength);
         else if (maxNewTokens == null) b.maxNewTokens(500);
+        // The model folder's generation_config.json supplies the EOS and pad ids unless given here.
+        GenerationConfig fromFile = GenerationConfigFile.read(dir).build();
+        if (eosTokenIds.isEmpty()) b.eosTokenId(fromFile.eosTokenIds().stream().mapToInt(Integer::intValue).toArray());
+        if (padTokenId < 0) b.padTokenId(fromFile.padTokenId());
         GenerationConfig cfg = b.build();
         for (int id : cfg.eosTokenIds()) {
             if (id >= tok.vocabSize()) throw new IllegalArgumentException("--eos-token-id " + id + " is outside the vocabulary [0, " + tok.vocabSize() + ")");

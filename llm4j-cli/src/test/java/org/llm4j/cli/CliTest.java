@@ -91,6 +91,18 @@ class CliTest {
         assertThat(stop.code()).as(stop.err()).isZero();
         assertThat(stop.out()).isEqualTo(expected + System.lineSeparator());
         assertThat(stop.err()).contains("finish: stop_string");
+        // eos_token_id from the model folder's generation_config.json ends the sequence at that character
+        Path genCfg = out.resolve("model/generation_config.json");
+        int eos = org.llm4j.tokenizer.Tokenizer.load(out.resolve("model")).encode(full.substring(8, 9))[0];
+        Files.writeString(genCfg, "{\"eos_token_id\": " + eos + ", \"bos_token_id\": null, \"transformers_version\": \"4.40.0\"}");
+        Run ended = run("generate", "--model", out.toString(), "--prompt", "to be", "--max-new-tokens", "40", "--greedy");
+        assertThat(ended.out()).isEqualTo(full.substring(0, full.indexOf(full.charAt(8), 5) + 1) + System.lineSeparator());
+        assertThat(ended.err()).contains("finish: eos");
+        Files.writeString(genCfg, "{\"top_p\": \"high\"}");
+        Run badFile = run("generate", "--model", out.toString());
+        assertThat(badFile.code()).isEqualTo(2);
+        assertThat(badFile.err()).contains("generation_config.json", "top_p");
+        Files.delete(genCfg);
         Run badStop = run("generate", "--model", out.toString(), "--early-stopping", "sometimes");
         assertThat(badStop.code()).isEqualTo(2);
         assertThat(badStop.err()).contains("early_stopping");
