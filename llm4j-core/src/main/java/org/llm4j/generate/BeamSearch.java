@@ -3,8 +3,11 @@ package org.llm4j.generate;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import org.llm4j.generate.GenerationConfig.EarlyStopping;
 import org.llm4j.generate.GenerationResult.FinishReason;
 import org.llm4j.generate.GenerationResult.Sequence;
@@ -125,7 +128,7 @@ final class BeamSearch {
                 Beam be = new Beam();
                 be.ids = Arrays.copyOf(prompt, prompt.length + maxNew);
                 be.len = prompt.length;
-                be.state = i == 0 ? state : state.copy();
+                be.state = state;                 // shared until forked: see the claims below
                 be.logits = logits;
                 be.score = i == 0 ? 0f : -1e9f;   // only the first beam is live at the start
                 be.logprobs = new float[maxNew];
@@ -180,7 +183,9 @@ final class BeamSearch {
                 // HF BeamSearchScorer.process
                 int generatedLen = pr.generated + 1;
                 Beam[] next = new Beam[b];
-                boolean[] claimed = new boolean[b];
+                // A state goes to the first new beam that extends it and is copied for the others,
+                // all before any is stepped. At the start every beam shares the prompt's one state.
+                Set<DecodeState> claimed = Collections.newSetFromMap(new IdentityHashMap<>());
                 int nb = 0;
                 for (int c = 0; c < count && nb < b; c++) {
                     Beam src = pr.beams[topBeam[c]];
@@ -202,9 +207,7 @@ final class BeamSearch {
                         be.logprobs[generatedLen - 1] = topRaw[c];
                         be.processed[generatedLen - 1] = topProc[c];
                         be.score = topScore[c];
-                        // the first child of a beam takes its state; further children copy it (before any is stepped)
-                        be.state = claimed[topBeam[c]] ? src.state.copy() : src.state;
-                        claimed[topBeam[c]] = true;
+                        be.state = claimed.add(src.state) ? src.state : src.state.copy();
                         next[nb++] = be;
                     }
                 }

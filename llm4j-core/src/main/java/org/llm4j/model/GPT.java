@@ -92,23 +92,28 @@ public final class GPT extends Module implements LanguageModel {
     /** Key/value cache: for each layer, keys and values of every position so far, (block, C) each. */
     static final class KvCache implements DecodeState {
         float[][] k, v;
+        final int width; // C
         int pos;
 
         KvCache(int layers, int block, int c) {
             k = new float[layers][block * c];
             v = new float[layers][block * c];
+            width = c;
         }
 
         @Override public int position() { return pos; }
 
+        /** A deep copy; only the filled positions (pos, C) are copied, the rest is zero as in a fresh cache. */
         @Override
         public KvCache copy() {
-            KvCache c = new KvCache(0, 0, 0);
+            KvCache c = new KvCache(0, 0, width);
             c.k = new float[k.length][];
             c.v = new float[v.length][];
             for (int l = 0; l < k.length; l++) {
-                c.k[l] = k[l].clone();
-                c.v[l] = v[l].clone();
+                c.k[l] = new float[k[l].length];
+                c.v[l] = new float[v[l].length];
+                System.arraycopy(k[l], 0, c.k[l], 0, pos * width);
+                System.arraycopy(v[l], 0, c.v[l], 0, pos * width);
             }
             c.pos = pos;
             return c;
