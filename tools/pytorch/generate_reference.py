@@ -1,7 +1,8 @@
 # Beam search as Hugging Face transformers does it (GenerationMixin._beam_search with
 # BeamSearchScorer and BeamHypotheses, and the RepetitionPenalty, NoRepeatNGram and MinNewTokens
-# logits processors), run on the tiny GPT-2 fixture; writes gpt_beam_search.json, which
-# llm4j's BeamParityTest must match token for token.
+# logits processors), run on the tiny GPT-2 fixture, and HF's sampling warpers (temperature, top_k,
+# top_p, min_p, typical_p, with min_tokens_to_keep) on random logits; writes gpt_beam_search.json,
+# which llm4j's BeamSearchParityTest and WarperParityTest must match.
 # Run from the repository root:  /usr/bin/python3 tools/pytorch/generate_reference.py
 #
 # NOTE: transformers cannot be installed here, so its beam search is written out below, following
@@ -152,6 +153,83 @@ def beam_search(model, prompt, num_beams, max_new_tokens, eos=(), length_penalty
     return out, min_gap
 
 
+# ---------------------------------------------------------------------------------------------
+# Sampling warpers, as transformers 4.40's generation/logits_process.py; each maps scores (1, V)
+# to scores with the removed tokens at -inf.
+
+def top_k_warper(scores, top_k, min_keep=1):
+    top_k = min(max(top_k, min_keep), scores.size(-1))
+    remove = scores < torch.topk(scores, top_k)[0][..., -1, None]
+    return scores.masked_fill(remove, -float("inf"))
+
+
+def top_p_warper(scores, top_p, min_keep=1):
+    sorted_logits, sorted_indices = torch.sort(scores, descending=False)
+    cumulative_probs = sorted_logits.softmax(dim=-1).cumsum(dim=-1)
+    sorted_remove = cumulative_probs <= (1 - top_p)
+    sorted_remove[..., -min_keep:] = 0
+    remove = sorted_remove.scatter(1, sorted_indices, sorted_remove)
+    return scores.masked_fill(remove, -float("inf"))
+
+
+def min_p_warper(scores, min_p, min_keep=1):
+    probs = torch.softmax(scores, dim=-1)
+    top_probs, _ = probs.max(dim=-1, keepdim=True)
+    remove = probs < min_p * top_probs
+    sorted_indices = torch.argsort(scores, descending=True, dim=-1)
+    sorted_remove = torch.gather(remove, dim=-1, index=sorted_indices)
+    sorted_remove[..., :min_keep] = False
+    remove = sorted_remove.scatter(1, sorted_indices, sorted_remove)
+    return scores.masked_fill(remove, -float("inf"))
+
+
+def typical_warper(scores, mass, min_keep=1):
+    normalized = F.log_softmax(scores, dim=-1)
+    p = torch.exp(normalized)
+    ent = -(normalized * p).nansum(-1, keepdim=True)
+    shifted_scores = torch.abs((-normalized) - ent)
+    sorted_scores, sorted_indices = torch.sort(shifted_scores, descending=False)
+    sorted_logits = scores.gather(-1, sorted_indices)
+    cumulative_probs = sorted_logits.softmax(dim=-1).cumsum(dim=-1)
+    last_ind = (cumulative_probs < mass).sum(dim=1)
+    last_ind.clamp_(max=sorted_scores.shape[-1] - 1)
+    sorted_remove = sorted_scores > sorted_scores.gather(1, last_ind.view(-1, 1))
+    sorted_remove[..., :min_keep] = 0
+    remove = sorted_remove.scatter(1, sorted_indices, sorted_remove)
+    return scores.masked_fill(remove, -float("inf"))
+
+
+def warper_cases():
+    """Random logits (V = 50) through each warper alone and through the whole sampling chain."""
+    gen = torch.Generator().manual_seed(99)
+    configs = [
+        dict(top_k=5), dict(top_p=0.8), dict(min_p=0.1), dict(typical_p=0.7), dict(typical_p=0.3),
+        dict(top_p=0.3, min_keep=3), dict(top_k=1, min_keep=2), dict(typical_p=0.2, min_keep=4), dict(min_p=0.6, min_keep=3),
+        dict(temperature=0.7, top_k=20, top_p=0.9, min_p=0.05, typical_p=0.95),
+        dict(temperature=1.6, top_p=0.95, typical_p=0.9),
+    ]
+    out = []
+    for c in configs:
+        for _ in range(3):
+            logits = (torch.randn(1, 50, generator=gen) * 2.5).float()
+            s = logits.clone()
+            k = c.get("min_keep", 1)
+            if "temperature" in c:
+                s = s / c["temperature"]
+            if "top_k" in c:
+                s = top_k_warper(s, c["top_k"], k)
+            if "top_p" in c:
+                s = top_p_warper(s, c["top_p"], k)
+            if "min_p" in c:
+                s = min_p_warper(s, c["min_p"], k)
+            if "typical_p" in c:
+                s = typical_warper(s, c["typical_p"], k)
+            out.append({"config": c, "logits": logits[0].tolist(),
+                        "kept": [i for i in range(50) if torch.isfinite(s[0, i])],
+                        "scores": [v if v != -float("inf") else None for v in s[0].tolist()]})
+    return out
+
+
 def main():
     cfg, model = load_tiny_gpt()
     prompt = [7, 42, 13]
@@ -182,12 +260,17 @@ def main():
                "sequences": seqs, "min_candidate_gap": round(gap, 6)}
         docs.append(doc)
         print(f"  beams {c}: {[(s['tokens'], s['finish_reason'], s['score']) for s in seqs]} (smallest gap {gap:.2e})")
-    doc = {"description": "Hugging Face beam search (BeamSearchScorer) on gpt_tiny.safetensors; "
-                          "see tools/pytorch/generate_reference.py",
-           "prompt": prompt, "cases": docs}
-    text = json.dumps(doc, indent=1)
+    warpers = warper_cases()
+    print(f"  warpers: {len(warpers)} cases, kept counts {[len(w['kept']) for w in warpers]}")
+    doc = {"description": "Hugging Face beam search (BeamSearchScorer) on gpt_tiny.safetensors, and the "
+                          "sampling warpers on random logits; see tools/pytorch/generate_reference.py",
+           "prompt": prompt, "cases": docs, "warpers": warpers}
+    # One case a line: easy to read in a diff. Logits are float32 values written exactly.
+    text = "{\n" + ",\n".join(
+        f"  {json.dumps(k)}: " + ("[\n" + ",\n".join("    " + json.dumps(x) for x in v) + "\n  ]" if isinstance(v, list) and v and isinstance(v[0], dict) else json.dumps(v))
+        for k, v in doc.items()) + "\n}\n"
     with open(os.path.join(FIXTURES, "gpt_beam_search.json"), "w") as f:
-        f.write(text + "\n")
+        f.write(text)
 
 
 if __name__ == "__main__":
