@@ -77,6 +77,35 @@ class CliTest {
         assertThat(line).startsWith("to be");
         assertThat(line.codePointCount(0, line.length())).isEqualTo(5 + 25);
         assertThat(run("generate", "--model", out.toString(), "--prompt", "to be", "--max-new-tokens", "25", "--seed", "3").out()).isEqualTo(g.out());
+        // Hugging Face options: a batch of two prompts with beams and log-probabilities, and a stop string.
+        Run beams = run("generate", "--model", out.toString(), "--prompt", "to be", "--prompt", "not", "--max-new-tokens", "6", "--greedy",
+                "--num-beams", "3", "--num-return-sequences", "2", "--no-repeat-ngram-size", "3", "--logprobs");
+        assertThat(beams.code()).as(beams.err()).isZero();
+        assertThat(beams.out()).contains("--- prompt 0, sequence 0 (length, score ", "--- prompt 0, sequence 1 (", "--- prompt 1, sequence 1 (",
+                "--- logprobs: token, logprob (model), processed logprob");
+        assertThat(beams.out().lines().filter(l -> l.startsWith("--- logprobs"))).hasSize(4);
+        String full = run("generate", "--model", out.toString(), "--prompt", "to be", "--max-new-tokens", "40", "--greedy").out();
+        String stopAt = full.substring(8, 10);                       // two generated characters
+        String expected = full.substring(0, full.indexOf(stopAt, 4) + 2); // the first occurrence the generated text completes
+        Run stop = run("generate", "--model", out.toString(), "--prompt", "to be", "--max-new-tokens", "40", "--greedy", "--stop", stopAt);
+        assertThat(stop.code()).as(stop.err()).isZero();
+        assertThat(stop.out()).isEqualTo(expected + System.lineSeparator());
+        assertThat(stop.err()).contains("finish: stop_string");
+        // eos_token_id from the model folder's generation_config.json ends the sequence at that character
+        Path genCfg = out.resolve("model/generation_config.json");
+        int eos = org.llm4j.tokenizer.Tokenizer.load(out.resolve("model")).encode(full.substring(8, 9))[0];
+        Files.writeString(genCfg, "{\"eos_token_id\": " + eos + ", \"bos_token_id\": null, \"transformers_version\": \"4.40.0\"}");
+        Run ended = run("generate", "--model", out.toString(), "--prompt", "to be", "--max-new-tokens", "40", "--greedy");
+        assertThat(ended.out()).isEqualTo(full.substring(0, full.indexOf(full.charAt(8), 5) + 1) + System.lineSeparator());
+        assertThat(ended.err()).contains("finish: eos");
+        Files.writeString(genCfg, "{\"top_p\": \"high\"}");
+        Run badFile = run("generate", "--model", out.toString());
+        assertThat(badFile.code()).isEqualTo(2);
+        assertThat(badFile.err()).contains("generation_config.json", "top_p");
+        Files.delete(genCfg);
+        Run badStop = run("generate", "--model", out.toString(), "--early-stopping", "sometimes");
+        assertThat(badStop.code()).isEqualTo(2);
+        assertThat(badStop.err()).contains("early_stopping");
         Run resumed = run("train", "--data", text.toString(), "--out", out.toString(), "--max-iters", "40", "--eval-interval", "10",
                 "--eval-iters", "2", "--batch-size", "4", "--block-size", "16", "--sample-chars", "0", "--resume");
         assertThat(resumed.code()).as(resumed.err()).isZero();

@@ -14,19 +14,26 @@ public interface Sampler {
         return best;
     };
 
-    /** Draws from softmax(logits) with the given generator (inverse CDF). */
+    /**
+     * Draws from softmax(logits) with the given generator by inverse CDF, without allocating:
+     * u·Σ exp(l_i − max) is compared with the running sum of the same terms.
+     */
     static Sampler random(Rng rng) {
         return logits -> {
-            float[] p = LogitsProcessor.softmax(logits);
-            double u = rng.nextDouble(), cum = 0;
+            float max = Float.NEGATIVE_INFINITY;
+            for (float l : logits) max = Math.max(max, l);
+            if (max == Float.NEGATIVE_INFINITY) throw new IllegalStateException("every token has probability 0 (all logits are -inf)");
+            double total = 0;
+            for (float l : logits) total += Math.exp(l - max);
+            double target = rng.nextDouble() * total, cum = 0;
             int last = 0;
-            for (int i = 0; i < p.length; i++) {
-                if (p[i] == 0f) continue;
-                cum += p[i];
+            for (int i = 0; i < logits.length; i++) {
+                if (logits[i] == Float.NEGATIVE_INFINITY) continue;
+                cum += Math.exp(logits[i] - max);
                 last = i;
-                if (u < cum) return i;
+                if (target < cum) return i;
             }
-            return last; // rounding left u above the final cumulative sum
+            return last; // rounding left the target above the final cumulative sum
         };
     }
 }

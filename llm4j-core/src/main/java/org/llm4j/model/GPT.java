@@ -112,12 +112,14 @@ public final class GPT extends Module implements LanguageModel {
     /** Key/value cache: for each layer, keys and values of every position so far, (block, C) each; plus step scratch. */
     static final class KvCache implements DecodeState {
         final float[][] k, v;
-        final float[] x, h, qkv, y, fc, att; // (C), (C), (3C), (C), (4C), (block)
+        final int width; // C
+        final float[] x, h, qkv, y, fc, att; // step scratch: (C), (C), (3C), (C), (4C), (block)
         int pos;
 
         KvCache(int layers, int block, int c) {
             k = new float[layers][block * c];
             v = new float[layers][block * c];
+            width = c;
             x = new float[c];
             h = new float[c];
             qkv = new float[3 * c];
@@ -127,6 +129,18 @@ public final class GPT extends Module implements LanguageModel {
         }
 
         @Override public int position() { return pos; }
+
+        /** A deep copy; only the filled positions (pos, C) are copied, the rest is zero as in a fresh cache. */
+        @Override
+        public KvCache copy() {
+            KvCache c = new KvCache(k.length, att.length, width);
+            for (int l = 0; l < k.length; l++) {
+                System.arraycopy(k[l], 0, c.k[l], 0, pos * width);
+                System.arraycopy(v[l], 0, c.v[l], 0, pos * width);
+            }
+            c.pos = pos;
+            return c;
+        }
     }
 
     @Override

@@ -1,6 +1,8 @@
 // One interface for recurrent and transformer language models: training forward and stepwise decoding.
 package org.llm4j.model;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.llm4j.tensor.Tensor;
 
@@ -47,6 +49,19 @@ public interface LanguageModel {
         float[] logits = null;
         for (int t : tokens) logits = step(state, t);
         return logits;
+    }
+
+    /**
+     * Feeds tokens[i] to states.get(i) for every i and returns each one's next-token logits (V):
+     * several sequences decoded in lockstep. The states may stand at different positions (prompts of
+     * different lengths), which is what Hugging Face's left padding with an attention mask achieves.
+     * This default loops over {@link #step}; a model may override it with one batched pass.
+     */
+    default List<float[]> stepBatch(List<DecodeState> states, int[] tokens) {
+        if (states.size() != tokens.length) throw new IllegalArgumentException("stepBatch: " + states.size() + " states but " + tokens.length + " tokens");
+        List<float[]> out = new ArrayList<>(tokens.length);
+        for (int i = 0; i < tokens.length; i++) out.add(step(states.get(i), tokens[i]));
+        return out;
     }
 
     /** Parameters by checkpoint name. */

@@ -78,6 +78,17 @@ public final class LstmLM extends Module implements LanguageModel {
         }
 
         @Override public int position() { return pos; }
+
+        @Override
+        public HiddenState copy() {
+            HiddenState s = new HiddenState(h.length, 0);
+            for (int l = 0; l < h.length; l++) {
+                s.h[l] = h[l].clone();
+                s.c[l] = c[l].clone();
+            }
+            s.pos = pos;
+            return s;
+        }
     }
 
     @Override

@@ -391,36 +391,9 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
         return new String(tokenBytes[check(id)], StandardCharsets.UTF_8);
     }
 
-    /** A decoder for a stream of ids that holds back a character's bytes until it is complete. */
-    public StreamDecoder streamDecoder() {
-        return new StreamDecoder();
-    }
-
-    public final class StreamDecoder {
-        private byte[] pending = new byte[16];
-        private int size;
-
-        private StreamDecoder() {}
-
-        /** The text that is complete after this token; possibly empty. */
-        public String next(int id) {
-            byte[] b = tokenBytes[check(id)];
-            if (size + b.length > pending.length) pending = Arrays.copyOf(pending, Math.max(pending.length * 2, size + b.length));
-            System.arraycopy(b, 0, pending, size, b.length);
-            size += b.length;
-            int complete = size - incompleteTail(pending, size);
-            String s = new String(pending, 0, complete, StandardCharsets.UTF_8);
-            System.arraycopy(pending, complete, pending, 0, size - complete);
-            size -= complete;
-            return s;
-        }
-
-        /** Whatever is left, with U+FFFD for an unfinished character. */
-        public String finish() {
-            String s = new String(pending, 0, size, StandardCharsets.UTF_8);
-            size = 0;
-            return s;
-        }
+    /** The raw bytes of one id, not copied: for {@link StreamDecoder} only, which never writes to them. */
+    byte[] rawTokenBytes(int id) {
+        return tokenBytes[check(id)];
     }
 
     // How many bytes at the end of b[0, n) start a UTF-8 character that needs more bytes (0..3).

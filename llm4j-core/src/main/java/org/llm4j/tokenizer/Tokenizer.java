@@ -15,6 +15,15 @@ public sealed interface Tokenizer permits CharTokenizer, WordTokenizer, ByteLeve
     /** Text of one id, for streaming; may be a partial character for byte-level tokenizers. */
     String decodeToken(int id);
 
+    /**
+     * A decoder for a stream of ids (generation, one token at a time) whose pieces are always whole
+     * characters: a byte-level token that ends inside a UTF-8 character is held back until the
+     * token that completes it arrives.
+     */
+    default StreamDecoder streamDecoder() {
+        return new StreamDecoder(this);
+    }
+
     /** JSON form saved beside a model (tokenizer.json). */
     String toJson();
 

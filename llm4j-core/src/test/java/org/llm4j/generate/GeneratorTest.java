@@ -79,6 +79,9 @@ class GeneratorTest {
         assertThatThrownBy(() -> GenerationConfig.sampling(5, 0f, 0, 1f, 1)).hasMessageContaining("temperature");
         assertThatThrownBy(() -> GenerationConfig.sampling(5, 1f, 0, 1.5f, 1)).hasMessageContaining("top_p");
         assertThatThrownBy(() -> GenerationConfig.sampling(-1, 1f, 0, 1f, 1)).hasMessageContaining("max_new_tokens");
+        assertThatThrownBy(() -> new GenerationConfig(-1, false, 1f, 0, 1f, 0f, 1f, 0)).hasMessageContaining("max_new_tokens");
+        assertThat(new GenerationConfig(7, true, 0.5f, 3, 0.9f, 0.1f, 1.1f, 4))
+                .isEqualTo(GenerationConfig.builder().maxNewTokens(7).doSample(true).temperature(0.5f).topK(3).topP(0.9f).minP(0.1f).repetitionPenalty(1.1f).seed(4).build());
         LanguageModel m = new GPTConfig(20, 8, 1, 2, 8, 0f, 1e-5f).build(5);
         assertThatThrownBy(() -> Generator.generate(m, new int[0], GenerationConfig.greedy(3), null)).hasMessageContaining("prompt");
         assertThatThrownBy(() -> Generator.generate(m, new int[]{25}, GenerationConfig.greedy(3), null)).hasMessageContaining("token id 25");

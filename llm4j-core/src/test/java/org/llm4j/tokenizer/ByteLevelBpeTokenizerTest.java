@@ -130,7 +130,7 @@ class ByteLevelBpeTokenizerTest {
         int[] ids = t.encode(text);
         // GPT-2 splits many emoji and CJK characters across tokens: one token alone is not text.
         assertThat(Arrays.stream(ids).mapToObj(t::decodeToken)).anyMatch(s -> s.contains("\uFFFD"));
-        ByteLevelBpeTokenizer.StreamDecoder d = t.streamDecoder();
+        StreamDecoder d = t.streamDecoder();
         StringBuilder sb = new StringBuilder();
         for (int id : ids) {
             String piece = d.next(id);
@@ -140,7 +140,7 @@ class ByteLevelBpeTokenizerTest {
         sb.append(d.finish());
         assertThat(sb.toString()).isEqualTo(text);
         // A stream cut inside a character shows the replacement character at the end only.
-        ByteLevelBpeTokenizer.StreamDecoder cut = t.streamDecoder();
+        StreamDecoder cut = t.streamDecoder();
         int[] emoji = t.encode("🫠");
         assertThat(emoji).hasSizeGreaterThan(1);
         assertThat(cut.next(emoji[0])).isEmpty();
