@@ -27,8 +27,8 @@ import picocli.CommandLine.Model.CommandSpec;
 public class GenerateCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model folder, e.g. runs/quickstart/model (a run folder works too).")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "DIR|REPO", description = "Model folder, e.g. runs/quickstart/model (a run folder works too), or a Hugging Face repository id such as gpt2 (downloaded into the cache once; LLM4J_OFFLINE=1 uses the cache only).")
+    String model;
     @Option(names = "--prompt", paramLabel = "TEXT", description = "Text to continue; repeat for a batch of prompts. Default: a newline.")
     List<String> prompts = new ArrayList<>();
     @Option(names = "--max-new-tokens", description = "Tokens to generate after the prompt (max_new_tokens). Default: 500, or unset when --max-length is given.")
@@ -74,7 +74,7 @@ public class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path dir = model;
+        Path dir = org.llm4j.format.Hub.fromEnvironment().modelFolder(model);
         if (!Files.exists(dir.resolve("config.json")) && Files.exists(dir.resolve("model").resolve("config.json"))) dir = dir.resolve("model");
         ModelFiles.Loaded loaded = ModelFiles.load(dir);
         Tokenizer tok = loaded.tokenizer();
