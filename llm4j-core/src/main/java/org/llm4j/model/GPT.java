@@ -178,6 +178,58 @@ public final class GPT extends Module implements LanguageModel {
     }
 
     /**
+     * Several sequences, one token each, through one (B, C) batch: the weights of every block are
+     * read once for all B sequences instead of B times. Each sequence attends to its own cache at
+     * its own position. The results are the bits {@link #step} gives for each state alone (row i of
+     * an NN matrix product is computed exactly as the product of row i; attention and the head run
+     * per sequence), so batching never changes what a sequence generates.
+     */
+    @Override
+    public java.util.List<float[]> stepBatch(java.util.List<DecodeState> states, int[] tokens) {
+        int n = states.size();
+        if (n != tokens.length) throw new IllegalArgumentException("stepBatch: " + n + " states but " + tokens.length + " tokens");
+        if (n == 1) return java.util.List.of(step(states.get(0), tokens[0]));
+        KvCache[] kvs = new KvCache[n];
+        java.util.Set<DecodeState> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (int i = 0; i < n; i++) {
+            if (!seen.add(states.get(i))) throw new IllegalArgumentException("stepBatch: state " + i + " appears twice in the batch");
+            kvs[i] = (KvCache) states.get(i);
+            checkRoom(kvs[i], 1);
+            checkToken(tokens[i]);
+        }
+        int c = cfg.nEmbd(), nh = cfg.nHead();
+        Kernels k = F.kernels();
+        float eps = cfg.layerNormEps();
+        float[] x = new float[n * c], h = new float[n * c], y = new float[n * c];  // (B, C)
+        float[] qkv = new float[n * 3 * c], fc = new float[n * 4 * c];              // (B, 3C), (B, 4C)
+        for (int i = 0; i < n; i++) embed(tokens[i], kvs[i].pos, x, i * c);
+        for (int l = 0; l < blocks.length; l++) {
+            Block b = blocks[l];
+            k.layerNorm(x, 0, b.ln1W.data, b.ln1B.data, h, 0, null, null, n, c, eps);
+            linear(k, h, b.attnW, b.attnB, qkv, n);
+            for (int i = 0; i < n; i++) {
+                KvCache kv = kvs[i];
+                System.arraycopy(qkv, i * 3 * c + c, kv.k[l], kv.pos * c, c);
+                System.arraycopy(qkv, i * 3 * c + 2 * c, kv.v[l], kv.pos * c, c);
+                for (int hh = 0; hh < nh; hh++) attend(k, qkv, i * 3 * c, kv, l, hh, kv.pos, y, i * c, kv.att);
+            }
+            linear(k, y, b.projW, b.projB, h, n);
+            k.axpy(1f, h, 0, x, 0, n * c);
+            k.layerNorm(x, 0, b.ln2W.data, b.ln2B.data, h, 0, null, null, n, c, eps);
+            linear(k, h, b.fcW, b.fcB, fc, n);
+            k.gelu(fc, 0, fc, 0, n * 4 * c);
+            linear(k, fc, b.fcProjW, b.fcProjB, h, n);
+            k.axpy(1f, h, 0, x, 0, n * c);
+        }
+        java.util.List<float[]> out = new java.util.ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            kvs[i].pos++;
+            out.add(head(k, x, i * c));
+        }
+        return out;
+    }
+
+    /**
      * Prompt processing: runs tokens through the model as one (T, C) batch, matrix products
      * instead of T matrix-vector products, appending their keys and values to the cache. Returns
      * the logits after the last token, as T calls of {@link #step} would (up to float rounding).

@@ -222,12 +222,15 @@ public final class VectorKernels implements Kernels {
                             if (mr == MR && nr == NR) {
                                 kernel(ap, ao, bp, bo, kc, c, co, n, load);
                             } else {
-                                // Edge tile: the padded panels hold zeros; compute the full tile aside.
-                                kernel(ap, ao, bp, bo, kc, tile, 0, NR, false);
-                                for (int r = 0; r < mr; r++) {
-                                    int cr = co + r * n;
-                                    for (int j = 0; j < nr; j++) c[cr + j] = load ? c[cr + j] + tile[r * NR + j] : tile[r * NR + j];
+                                // Edge tile: the padded panels hold zeros; compute the full tile aside,
+                                // continuing C's own multiply-add chain as a full tile does, so that
+                                // every element is the same chain fma(a_p, b_p, ·) over p = 0..K-1
+                                // whatever its position: row i of A·B equals the product of row i alone.
+                                if (load) {
+                                    for (int r = 0; r < mr; r++) System.arraycopy(c, co + r * n, tile, r * NR, nr);
                                 }
+                                kernel(ap, ao, bp, bo, kc, tile, 0, NR, load);
+                                for (int r = 0; r < mr; r++) System.arraycopy(tile, r * NR, c, co + r * n, nr);
                             }
                         }
                     }

@@ -105,6 +105,22 @@ class WeightKernelsTest {
     }
 
     @Test
+    void eachRowOfAnNnProductEqualsThatRowAloneBitForBit() {
+        // Batched decoding relies on it: B sequences through one product give each sequence's own bits.
+        Random r = new Random(5);
+        for (int[] s : new int[][]{{2, 900, 48}, {3, 100, 37}, {7, 1000, 130}, {5, 64, 3000}}) {
+            int m = s[0], k = s[1], n = s[2];
+            float[] a = random(r, m * k), b = random(r, k * n), all = new float[m * n];
+            VECTOR.matmulNN(a, 0, b, 0, all, 0, m, k, n, false);
+            for (int i = 0; i < m; i++) {
+                float[] row = new float[n];
+                VECTOR.matmulNN(java.util.Arrays.copyOfRange(a, i * k, (i + 1) * k), 0, b, 0, row, 0, 1, k, n, false);
+                VectorKernelsTest.assertSameBits("row " + i + " of " + m + "x" + k + "x" + n, row, java.util.Arrays.copyOfRange(all, i * n, (i + 1) * n));
+            }
+        }
+    }
+
+    @Test
     void sizesAreChecked() {
         try (Arena arena = Arena.ofShared()) {
             MemorySegment seg = arena.allocate(10);
