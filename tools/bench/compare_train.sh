@@ -3,6 +3,8 @@
 # configuration and thread count, alternating rounds so host noise hits both alike.
 #   tools/bench/compare_train.sh [ROUNDS=5] [THREADS=2] [extra llm4j bench options...]
 # Defaults: nanoGPT's shakespeare-char CPU config (4 layers, 4 heads, 128 channels, block 64, batch 12).
+# MODEL=lstm compares the char-level 2-layer LSTM LM instead (embedding 128, hidden 512, sequence
+# 100, batch 32) with tools/pytorch/bench_lstm_train.py.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 rounds="${1:-5}"; threads="${2:-2}"; shift $(( $# > 2 ? 2 : $# )) || true
@@ -12,9 +14,16 @@ py=/usr/bin/python3
 "$root/bin/llm4j" --version >/dev/null
 j=(); p=()
 for r in $(seq 1 "$rounds"); do
-  jl=$(LLM4J_JAVA_OPTS="-XX:ActiveProcessorCount=$threads -Dllm4j.threads=$threads" \
-       "$root/bin/llm4j" bench train --iters 100 --warmup 20 "$@" | grep '^train:')
-  pl=$("$py" "$root/tools/pytorch/bench_gpt_train.py" --threads "$threads" --iters 100 --data "$data" | tail -n 1)
+  if [ "${MODEL:-gpt}" = lstm ]; then
+    jl=$(LLM4J_JAVA_OPTS="-XX:ActiveProcessorCount=$threads -Dllm4j.threads=$threads" \
+         "$root/bin/llm4j" bench train --model lstm --n-layer 2 --n-embd 128 --hidden 512 --block-size 100 --batch-size 32 \
+         --iters 30 --warmup 5 "$@" | grep '^train:')
+    pl=$("$py" "$root/tools/pytorch/bench_lstm_train.py" --threads "$threads" --iters 30 --data "$data" | tail -n 1)
+  else
+    jl=$(LLM4J_JAVA_OPTS="-XX:ActiveProcessorCount=$threads -Dllm4j.threads=$threads" \
+         "$root/bin/llm4j" bench train --iters 100 --warmup 20 "$@" | grep '^train:')
+    pl=$("$py" "$root/tools/pytorch/bench_gpt_train.py" --threads "$threads" --iters 100 --data "$data" | tail -n 1)
+  fi
   jt=$(sed -E 's/.* ([0-9]+) tokens\/s.*/\1/' <<<"$jl")
   pt=$(sed -E 's/.*tokens_per_s=([0-9]+).*/\1/' <<<"$pl")
   echo "round $r: llm4j $jt tok/s | pytorch $pt tok/s"
