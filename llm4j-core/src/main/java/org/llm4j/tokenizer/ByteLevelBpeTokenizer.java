@@ -82,6 +82,11 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
         }
     }
 
+    @Override
+    public boolean isSpecial(int id) {
+        return id >= 0 && id < isSpecial.length && isSpecial[id];
+    }
+
     // ---- loading and saving ------------------------------------------------------------------
 
     /**

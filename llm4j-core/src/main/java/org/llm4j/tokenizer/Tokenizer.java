@@ -12,6 +12,17 @@ public sealed interface Tokenizer permits CharTokenizer, WordTokenizer, ByteLeve
 
     String decode(int[] ids);
 
+    /** Whether id is a special token (such as <|endoftext|>) rather than text. */
+    default boolean isSpecial(int id) {
+        return false;
+    }
+
+    /** Hugging Face's decode(ids, skip_special_tokens): special tokens left out when asked. */
+    default String decode(int[] ids, boolean skipSpecialTokens) {
+        if (!skipSpecialTokens) return decode(ids);
+        return decode(java.util.Arrays.stream(ids).filter(id -> !isSpecial(id)).toArray());
+    }
+
     /** Text of one id, for streaming; may be a partial character for byte-level tokenizers. */
     String decodeToken(int id);
 
