@@ -72,7 +72,7 @@ public final class Example000NextWord {
             Tensor probs = model.predict(new int[][]{p}, 1); // (1, T, V): the distribution after each prompt word
             int v = probs.dim(2), last = (p.length - 1) * v;
             StringBuilder sb = new StringBuilder("'" + prompt + "' →");
-            for (int id : top(probs.data, last, v, 5)) sb.append(String.format(Locale.ROOT, " %s (%.3f)", tok.word(id), probs.data[last + id]));
+            for (int id : top(probs.data, last, v, 5)) sb.append(String.format(Locale.ROOT, " %s (%.4f)", tok.word(id), probs.data[last + id]));
             predictions.add(sb.toString());
             out.println(sb);
         }

@@ -46,9 +46,9 @@ public class ClassifyCommand implements Runnable {
         Boolean bidirectional;
         @Option(names = "--dropout", description = "Dropout before the softmax layer (lstm; default 0.3).")
         Float dropout;
-        @Option(names = "--epochs", description = "At most this many epochs (default: lstm 4, bow 6).")
+        @Option(names = "--epochs", description = "At most this many epochs (default: lstm 4, bow 12).")
         Integer epochs;
-        @Option(names = "--patience", description = "Epochs without held-out improvement before stopping (default 1).")
+        @Option(names = "--patience", description = "Epochs without held-out improvement before stopping (default: lstm 1, bow 2).")
         Integer patience;
         @Option(names = "--batch-size", description = "Sentences per step (default 64).")
         Integer batch;

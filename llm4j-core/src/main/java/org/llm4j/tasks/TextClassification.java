@@ -76,7 +76,7 @@ public final class TextClassification {
         }
 
         public static Config bow() {
-            return new Config("bow", 16000, 1, 1, false, 0f, 6, 1, 64, 5e-3f, 1, 0);
+            return new Config("bow", 16000, 1, 1, false, 0f, 12, 2, 64, 5e-3f, 1, 0);
         }
     }
 

@@ -62,6 +62,16 @@ class ModelTest {
         assertThat(m.summaryString()).contains("(None, None, 10)");
     }
 
+    @Test void recurrentInputDropoutActsOnlyWhileTraining() {
+        Task t = Task.make(32, 12);
+        Sequential m = new Sequential().add(new Embedding(10, 8)).add(new GRU(6, false, 0.5f)).add(new Dense(2, "softmax")).seed(2);
+        m.compile("sgd", "sparse_categorical_crossentropy");
+        Tensor before = m.predict(t.x(), 32);
+        assertThat(m.predict(t.x(), 32).data).containsExactly(before.data); // no dropout at inference
+        m.fit(t.x(), t.y(), Fit.epochs(1).batchSize(8).verbose(false));
+        assertThat(m.predict(t.x(), 32).data).isNotEqualTo(before.data);
+    }
+
     @Test void maskedPaddingDoesNotChangeThePrediction() {
         Sequential m = Sequential.withInput(-1).add(new Embedding(10, 4, true)).add(new Bidirectional(new LSTM(6))).add(new Dense(3, "softmax")).buildNow();
         Tensor alone = m.predict(new int[][]{{3, 4, 5}}, 8);
