@@ -286,4 +286,20 @@ class CliTest {
         assertThat(bad.code()).isEqualTo(2);
         assertThat(bad.err()).contains("unknown options");
     }
+
+    @Test
+    void classifyTrainsTheBagOfWordsBaselineOnASliceOfSst2(@TempDir Path dir) throws Exception {
+        String mirror = System.getProperty("llm4j.data.mirror", "");
+        assumeTrue(!mirror.isBlank() && !mirror.startsWith("${") && Files.isDirectory(Path.of(mirror, "sst2")), "SST-2 mirror not available");
+        for (String f : new String[]{"train_part.tsv", "train_heldout.tsv", "glue_dev.tsv"}) {
+            var lines = Files.readAllLines(Path.of(mirror, "sst2", f));
+            Files.write(dir.resolve(f), lines.subList(0, 301));
+        }
+        Run r = run("classify", "train", "--data", dir.toString(), "--model", "bow", "--epochs", "1", "--batch-size", "32");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("Epoch 1/1", "10/10 [==============================]", "val_accuracy: ", "bow: ", "report set accuracy");
+        Run missing = run("classify", "train", "--data", dir.resolve("nope").toString());
+        assertThat(missing.code()).isNotZero();
+        assertThat(missing.err()).contains("--data: ").contains("nope");
+    }
 }

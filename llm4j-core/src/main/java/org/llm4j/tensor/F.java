@@ -249,6 +249,46 @@ public final class F {
         return new Tensor(out, x.shape).record(o -> K.geluBackward(o.grad(), 0, x.data, 0, x.gradBuffer(), 0, out.length), x);
     }
 
+    /**
+     * log(max(x, floor)): the clamped logarithm that probability losses take (a probability of 0
+     * would give −∞ and a NaN gradient). The gradient is g/x above the floor and 0 at it.
+     */
+    public static Tensor log(Tensor x, float floor) {
+        int n = x.size();
+        float[] out = new float[n];
+        for (int i = 0; i < n; i++) out[i] = (float) Math.log(Math.max(x.data[i], floor));
+        return new Tensor(out, x.shape).record(o -> {
+            float[] g = o.grad(), gx = x.gradBuffer();
+            for (int i = 0; i < n; i++) if (x.data[i] > floor) gx[i] += g[i] / x.data[i];
+        }, x);
+    }
+
+    /** |x|, with the subgradient 0 at 0. */
+    public static Tensor abs(Tensor x) {
+        int n = x.size();
+        float[] out = new float[n];
+        for (int i = 0; i < n; i++) out[i] = Math.abs(x.data[i]);
+        return new Tensor(out, x.shape).record(o -> {
+            float[] g = o.grad(), gx = x.gradBuffer();
+            for (int i = 0; i < n; i++) gx[i] += g[i] * Math.signum(x.data[i]);
+        }, x);
+    }
+
+    /** out[i] = x[i, idx[i]] for x (N, V) viewed as rows of its last dimension: a gather, (N). */
+    public static Tensor pick(Tensor x, int[] idx) {
+        int v = x.dim(-1), n = x.size() / v;
+        if (idx.length != n) throw new IllegalArgumentException("pick: " + n + " rows but " + idx.length + " indices");
+        float[] out = new float[n];
+        for (int i = 0; i < n; i++) {
+            if (idx[i] < 0 || idx[i] >= v) throw new IllegalArgumentException("pick: index " + idx[i] + " at row " + i + " is outside [0, " + v + ")");
+            out[i] = x.data[i * v + idx[i]];
+        }
+        return new Tensor(out, n).record(o -> {
+            float[] g = o.grad(), gx = x.gradBuffer();
+            for (int i = 0; i < n; i++) gx[i * v + idx[i]] += g[i];
+        }, x);
+    }
+
     /** Inverted dropout: zeroes each value with probability p and scales the rest by 1/(1-p); identity when not training. */
     public static Tensor dropout(Tensor x, float p, Rng rng, boolean training) {
         if (!training || p == 0f) return x;

@@ -46,6 +46,16 @@ class GradCheckTest {
         check("relu", in -> F.relu(in[0]), away);
     }
 
+    @Test void clampedLogAbsAndPick() {
+        Tensor pos = randn(rng, 12);
+        for (int i = 0; i < pos.size(); i++) pos.data[i] = 0.2f + Math.abs(pos.data[i]); // above the floor
+        check("log", in -> F.log(in[0], 1e-7f), 1e-3, 3e-2, pos);
+        Tensor away = randn(rng, 10);
+        for (int i = 0; i < away.size(); i++) away.data[i] += Math.signum(away.data[i]) * 0.1f; // off the kink
+        check("abs", in -> F.abs(in[0]), away);
+        check("pick", in -> F.pick(in[0], new int[]{2, 0, 3}), randn(rng, 3, 4));
+    }
+
     @Test void dropoutWithAFixedMask() {
         check("dropout", in -> F.dropout(in[0], 0.3f, new Rng(5), true), randn(rng, 20));
     }
