@@ -49,6 +49,18 @@ class ExamplesTest {
         assertThat(r.test().get("accuracy")).isBetween(0.0, 1.0);
     }
 
+    @Test void gpt2Generate001MatchesThePyTorchReference(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        // A GPT-2-shaped folder rebuilt from tools/pytorch/quick_brown_fox.py's formula, with GPT-2's tokenizer.
+        var folder = org.llm4j.format.FormulaGpt2.writeFolder(dir.resolve("gpt2"), org.llm4j.kernels.DType.F32);
+        var fx = org.llm4j.format.FormulaGpt2.fixture();
+        var r = Example001Gpt2Generate.generate(folder.toString(), "The quick brown fox");
+        int[] expected = java.util.stream.IntStream.concat(java.util.Arrays.stream(org.llm4j.format.FormulaGpt2.ints(fx.get("prompt_ids"))),
+                java.util.Arrays.stream(org.llm4j.format.FormulaGpt2.ints(fx.get("greedy_ids")))).toArray();
+        assertThat(r.ids()).as("max_length=50 greedy tokens, as the PyTorch reference").containsExactly(expected);
+        assertThat(r.ids()).hasSize(50);
+        assertThat(r.text()).startsWith("The quick brown fox");
+    }
+
     @Test void sineRnn003() {
         var r = Example003SineRnn.run(Map.of("steps", "300", "lr", "50"), out);
         String s = printed();
