@@ -144,6 +144,16 @@ public class BenchCommand implements Callable<Integer> {
         });
         double med = median(Arrays.copyOfRange(perTok, 1, n));
         w.printf("generate: median %.2f ms/token, %.1f tokens/s over %d tokens%n", med, 1000 / med, n);
+        // The memory-bandwidth bound: every weight matrix is read once per token (the position
+        // table only one row), so tokens/s cannot exceed copy bandwidth / those bytes.
+        long bytes = 0;
+        for (var e : m.parameters().entrySet()) {
+            if (e.getKey().endsWith("wpe.weight")) continue;
+            bytes += (long) e.getValue().size() * e.getValue().dtype().bytes;
+        }
+        double gbs = copyBandwidth();
+        w.printf("bound: %.1f MB of weights per token, copy bandwidth %.1f GB/s -> at most %.1f tokens/s (%.0f%% reached)%n",
+                bytes / 1e6, gbs, gbs * 1e9 / bytes, 100 * (1000 / med) / (gbs * 1e9 / bytes));
     }
 
     // Prompt processing: promptTokens random ids through prefill (one batch), median of several runs.
@@ -163,6 +173,21 @@ public class BenchCommand implements Callable<Integer> {
         double med = median(ms);
         w.printf("prompt: %d tokens in median %.1f ms = %.1f tokens/s (min %.1f ms over %d runs)%n", n, med, n / (med / 1000), pct(ms, 0), runs);
         w.flush();
+    }
+
+    // GB/s copying a 256 MB array into another (System.arraycopy, one thread): bytes copied per
+    // second, best of 5, the figure the decode bound is measured against.
+    static double copyBandwidth() {
+        float[] a = new float[64 << 20], b = new float[64 << 20];
+        java.util.Arrays.fill(a, 1f);
+        double best = 0;
+        for (int r = 0; r < 6; r++) {
+            long t0 = System.nanoTime();
+            System.arraycopy(a, 0, b, 0, a.length);
+            double s = (System.nanoTime() - t0) / 1e9;
+            if (r > 0) best = Math.max(best, 4.0 * a.length / s / 1e9);
+        }
+        return best;
     }
 
     static double median(double[] a) {
