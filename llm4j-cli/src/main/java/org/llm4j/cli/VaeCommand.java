@@ -155,7 +155,7 @@ public class VaeCommand implements Runnable {
                     file, train.size(), valid.size(), minWords, maxWords, tok.vocabSize());
             w.printf("model: sentence VAE, embedding %d, %sLSTM %d, latent %d, word dropout %.2f, %,d parameters%n",
                     embeddingDim, bidirectional ? "bidirectional " : "", hidden, latent, wordDropout, vae.parameterCount());
-            w.printf("train: %d steps of %d sentences, Adam lr %g, KL %s β up to %g over %d steps%n", steps, batchSize, lr,
+            w.printf("train: %d steps of %d sentences, Adam lr %s, KL %s β up to %s over %d steps%n", steps, batchSize, lr,
                     annealing.kind().name().toLowerCase(java.util.Locale.ROOT), beta, klWarmup);
             w.flush();
             long t0 = System.nanoTime();

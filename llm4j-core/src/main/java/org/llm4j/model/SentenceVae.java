@@ -178,6 +178,7 @@ public final class SentenceVae extends Module {
      * Padding and &lt;s&gt; are never produced.
      */
     public int[] decode(float[] z, int maxTokens, float temperature, Rng rng) {
+        if (temperature > 0f && rng == null) throw new IllegalArgumentException("sentence VAE: sampling at temperature " + temperature + " needs a random generator");
         if (z.length != cfg.latentDim()) throw new IllegalArgumentException("sentence VAE: latent point has " + z.length + " values, the model " + cfg.latentDim());
         int h = cfg.hiddenSize();
         List<Integer> out = new ArrayList<>();
@@ -185,7 +186,7 @@ public final class SentenceVae extends Module {
             Tensor zt = Tensor.of(z.clone(), 1, z.length);
             Tensor hs = F.reshape(F.tanh(F.linear(zt, zhW, zhB)), 1, 1, h), cs = Tensor.zeros(1, 1, h);
             int token = cfg.bosId();
-            for (int step = 0; step < maxTokens + 1; step++) {
+            while (out.size() < maxTokens) {
                 Tensor x = F.concat(List.of(F.embedding(emb, new int[]{token}, 1, 1), F.reshape(zt, 1, 1, z.length)), 2); // (1, 1, E+Z)
                 Recurrent.Output o = decoder.forward(x, null, hs, cs, null);
                 hs = o.hN();
@@ -193,7 +194,6 @@ public final class SentenceVae extends Module {
                 float[] logits = F.linear(o.output(), headW, headB).data; // (V)
                 logits[PAD] = Float.NEGATIVE_INFINITY;
                 logits[cfg.bosId()] = Float.NEGATIVE_INFINITY;
-                if (step == maxTokens) break;
                 token = temperature == 0f ? argmax(logits) : sample(logits, temperature, rng);
                 if (token == cfg.eosId()) break;
                 out.add(token);
