@@ -44,6 +44,8 @@ public class VaeCommand implements Runnable {
         int maxTokens;
         @Option(names = "--seed", description = "Seed of the prior samples (and of training). Default: ${DEFAULT-VALUE}.", defaultValue = "1")
         long seed;
+        @Option(names = "--no-unk", description = "Never decode <unk> (with a small vocabulary it is often the likeliest word).")
+        boolean noUnk;
 
         void validate() {
             if (samples < 0) throw new IllegalArgumentException("--samples must be >= 0, got " + samples);
@@ -58,17 +60,17 @@ public class VaeCommand implements Runnable {
             w.println("--- reconstructions (greedy, from the posterior mean) ---");
             for (String s : toReconstruct) {
                 int[] ids = words(tok, s, "--reconstruct");
-                w.printf("  %s%n  → %s%n", tok.decode(ids), tok.decode(vae.reconstruct(ids, o.maxTokens)));
+                w.printf("  %s%n  → %s%n", tok.decode(ids), tok.decode(vae.reconstruct(ids, o.maxTokens, !o.noUnk)));
             }
         }
         if (o.samples > 0) {
-            w.printf("--- samples from the prior (%s) ---%n", o.temperature == 0f ? "greedy" : "temperature " + o.temperature);
+            w.printf("--- samples from the prior (%s%s) ---%n", o.temperature == 0f ? "greedy" : "temperature " + o.temperature, o.noUnk ? ", no <unk>" : "");
             Rng rng = new Rng(o.seed);
-            for (int i = 0; i < o.samples; i++) w.printf("  %s%n", tok.decode(vae.decode(vae.samplePrior(rng), o.maxTokens, o.temperature, rng)));
+            for (int i = 0; i < o.samples; i++) w.printf("  %s%n", tok.decode(vae.decode(vae.samplePrior(rng), o.maxTokens, o.temperature, rng, !o.noUnk)));
         }
         if (from != null && to != null) {
             w.println("--- interpolation between the posterior means ---");
-            List<int[]> path = vae.interpolate(words(tok, from, "--interpolate"), words(tok, to, "--interpolate"), o.points, o.maxTokens);
+            List<int[]> path = vae.interpolate(words(tok, from, "--interpolate"), words(tok, to, "--interpolate"), o.points, o.maxTokens, !o.noUnk);
             for (int k = 0; k < path.size(); k++) w.printf("  %.2f  %s%n", (double) k / (path.size() - 1), tok.decode(path.get(k)));
         }
         w.flush();

@@ -40,6 +40,10 @@ class VaeCommandTest {
                 "--reconstruct", "the cat likes the ball .", "--interpolate", "a dog sees a small boat .", "my friend finds the old house .", "--points", "3");
         assertThat(s.code()).as(s.err()).isZero();
         assertThat(s.out()).contains("latent 4", "temperature 0.8", "  → ", "  0.50  ");
+        CliTest.Run noUnk = CliTest.run("vae", "sample", "--model", out.toString(), "--samples", "4", "--no-unk", "--interpolate", "a dog zzz .", "the cat qqq .");
+        assertThat(noUnk.code()).as(noUnk.err()).isZero();
+        assertThat(noUnk.out()).contains("greedy, no <unk>").doesNotContain("→ <unk>");
+        assertThat(noUnk.out().lines().filter(l -> l.startsWith("  ")).filter(l -> l.contains("<unk>")).count()).isZero();
         assertThat(CliTest.run("vae", "sample", "--model", out.toString(), "--samples", "3", "--temperature", "0.8", "--seed", "4").out())
                 .as("seeded samples repeat").isEqualTo(CliTest.run("vae", "sample", "--model", out.toString(), "--samples", "3", "--temperature", "0.8", "--seed", "4").out());
     }

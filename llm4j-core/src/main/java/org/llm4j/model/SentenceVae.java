@@ -129,7 +129,7 @@ public final class SentenceVae extends Module {
             rng.fillNormal(eps.data, 1f);
             z = F.add(q.mu, F.mul(F.exp(F.scale(q.logvar, 0.5f)), eps)); // z = mu + σ ⊙ eps
         }
-        Tensor logits = decode(z, decIds, b, t + 1, decLengths);        // (B, T+1, V)
+        Tensor logits = teacherForced(z, decIds, b, t + 1, decLengths);        // (B, T+1, V)
         Tensor ce = F.crossEntropy(logits, targets, IGNORE);            // mean over the tokens
         Tensor rec = F.scale(ce, (float) tokens / b);                   // per sentence
         Tensor kl = F.gaussianKl(q.mu, q.logvar);
@@ -152,7 +152,7 @@ public final class SentenceVae extends Module {
     }
 
     /** Teacher-forced decoder: ids (B, T) with lengths, z (B, Z) → logits (B, T, V). */
-    private Tensor decode(Tensor z, int[] ids, int b, int t, int[] lengths) {
+    private Tensor teacherForced(Tensor z, int[] ids, int b, int t, int[] lengths) {
         int zd = cfg.latentDim(), h = cfg.hiddenSize();
         Tensor h0 = F.reshape(F.tanh(F.linear(z, zhW, zhB)), 1, b, h);
         Tensor zSteps = F.add(Tensor.zeros(b, t, zd), F.reshape(z, b, 1, zd)); // z broadcast to every step
@@ -178,6 +178,15 @@ public final class SentenceVae extends Module {
      * Padding and &lt;s&gt; are never produced.
      */
     public int[] decode(float[] z, int maxTokens, float temperature, Rng rng) {
+        return decode(z, maxTokens, temperature, rng, true);
+    }
+
+    /**
+     * As {@link #decode(float[], int, float, Rng)}; allowUnknown false never emits &lt;unk&gt;
+     * (its logit is set to −∞): a small vocabulary makes &lt;unk&gt; the likeliest word in many
+     * places, and greedy decoding then shows little else.
+     */
+    public int[] decode(float[] z, int maxTokens, float temperature, Rng rng, boolean allowUnknown) {
         if (temperature > 0f && rng == null) throw new IllegalArgumentException("sentence VAE: sampling at temperature " + temperature + " needs a random generator");
         if (z.length != cfg.latentDim()) throw new IllegalArgumentException("sentence VAE: latent point has " + z.length + " values, the model " + cfg.latentDim());
         int h = cfg.hiddenSize();
@@ -194,6 +203,7 @@ public final class SentenceVae extends Module {
                 float[] logits = F.linear(o.output(), headW, headB).data; // (V)
                 logits[PAD] = Float.NEGATIVE_INFINITY;
                 logits[cfg.bosId()] = Float.NEGATIVE_INFINITY;
+                if (!allowUnknown) logits[UNK] = Float.NEGATIVE_INFINITY;
                 token = temperature == 0f ? argmax(logits) : sample(logits, temperature, rng);
                 if (token == cfg.eosId()) break;
                 out.add(token);
@@ -221,7 +231,11 @@ public final class SentenceVae extends Module {
 
     /** Greedy decoding from the posterior mean of a sentence. */
     public int[] reconstruct(int[] ids, int maxTokens) {
-        return decode(encode(ids), maxTokens, 0f, null);
+        return reconstruct(ids, maxTokens, true);
+    }
+
+    public int[] reconstruct(int[] ids, int maxTokens, boolean allowUnknown) {
+        return decode(encode(ids), maxTokens, 0f, null, allowUnknown);
     }
 
     /** A point of the prior N(0, I), drawn with rng. */
@@ -236,6 +250,10 @@ public final class SentenceVae extends Module {
      * (1−t)·mu_a + t·mu_b at {@code points} evenly spaced t from 0 to 1.
      */
     public List<int[]> interpolate(int[] a, int[] b, int points, int maxTokens) {
+        return interpolate(a, b, points, maxTokens, true);
+    }
+
+    public List<int[]> interpolate(int[] a, int[] b, int points, int maxTokens, boolean allowUnknown) {
         if (points < 2) throw new IllegalArgumentException("sentence VAE: an interpolation needs at least 2 points, got " + points);
         float[] za = encode(a), zb = encode(b);
         List<int[]> out = new ArrayList<>(points);
@@ -243,7 +261,7 @@ public final class SentenceVae extends Module {
             float t = (float) k / (points - 1);
             float[] z = new float[za.length];
             for (int i = 0; i < z.length; i++) z[i] = (1 - t) * za[i] + t * zb[i];
-            out.add(decode(z, maxTokens, 0f, null));
+            out.add(decode(z, maxTokens, 0f, null, allowUnknown));
         }
         return out;
     }
