@@ -61,6 +61,13 @@ class ExamplesTest {
         assertThat(r.text()).startsWith("The quick brown fox");
     }
 
+    @Test void sentenceVae004() throws Exception {
+        needData();
+        java.nio.file.Path corpus = ExampleSupport.dataDir(Map.of()).resolve("sst2").resolve("train_part.tsv");
+        Example004SentenceVae.run(corpus, 3, 300, 8, 8, out);
+        assertThat(printed()).contains("validation:", "interpolation");
+    }
+
     @Test void sineRnn003() {
         var r = Example003SineRnn.run(Map.of("steps", "300", "lr", "50"), out);
         String s = printed();

@@ -15,6 +15,7 @@ import org.llm4j.tensor.Tensor;
 public abstract class Module {
     private final Map<String, Tensor> params = new LinkedHashMap<>();
     protected boolean training = true;
+    private final java.util.List<Module> children = new java.util.ArrayList<>();
     private Map<String, Tensor> adoptFrom; // set while a module is built around existing weights
     private String adoptOrigin;
 
@@ -62,6 +63,22 @@ public abstract class Module {
         return t;
     }
 
+    /**
+     * Makes child's parameters this module's too, under {@code prefix + "." + name} (the same
+     * tensors, not copies), as PyTorch names the parameters of a submodule; training mode
+     * follows this module's. Returns child.
+     */
+    protected <M extends Module> M register(String prefix, M child) {
+        for (var e : child.parameters().entrySet()) {
+            String name = prefix + "." + e.getKey();
+            if (params.containsKey(name)) throw new IllegalStateException("parameter registered twice: " + name);
+            params.put(name, e.getValue());
+        }
+        child.setTraining(training);
+        children.add(child);
+        return child;
+    }
+
     /** True when some parameter is a read-only view of a mapped file (an inference-only model). */
     public boolean isMapped() {
         for (Tensor t : params.values()) if (t.isMapped()) return true;
@@ -87,6 +104,7 @@ public abstract class Module {
 
     public void setTraining(boolean on) {
         this.training = on;
+        for (Module c : children) c.setTraining(on);
     }
 
     public boolean isTraining() {

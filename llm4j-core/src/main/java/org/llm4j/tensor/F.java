@@ -560,6 +560,122 @@ public final class F {
         }, qkv);
     }
 
+    // ---------------------------------------------------------------- attention over padded sequences and latent variables
+
+    /** e^x, elementwise; the derivative is the output itself. */
+    public static Tensor exp(Tensor x) {
+        int n = x.size();
+        float[] out = new float[n];
+        for (int i = 0; i < n; i++) out[i] = (float) Math.exp(x.data[i]);
+        return new Tensor(out, x.shape).record(o -> {
+            float[] g = o.grad(), gx = x.gradBuffer();
+            for (int i = 0; i < n; i++) gx[i] += g[i] * out[i];
+        }, x);
+    }
+
+    /**
+     * Batched product a (B, M, K) · b (B, K, N) → (B, M, N) (torch.bmm): one matrix product per
+     * batch entry, the entries spread over the cores.
+     */
+    public static Tensor bmm(Tensor a, Tensor b) {
+        if (a.rank() != 3 || b.rank() != 3 || a.dim(0) != b.dim(0) || a.dim(2) != b.dim(1)) {
+            throw new IllegalArgumentException("bmm: shapes " + Arrays.toString(a.shape) + " and " + Arrays.toString(b.shape) + " are not (B, M, K) and (B, K, N)");
+        }
+        int bs = a.dim(0), m = a.dim(1), k = a.dim(2), n = b.dim(2);
+        float[] out = new float[bs * m * n];
+        Parallel.forEachTask(bs, i -> K.matmulNN(a.data, i * m * k, b.data, i * k * n, out, i * m * n, m, k, n, false));
+        return new Tensor(out, bs, m, n).record(o -> {
+            float[] dout = o.grad();
+            float[] da = a.requiresGrad() ? a.gradBuffer() : null, db = b.requiresGrad() ? b.gradBuffer() : null;
+            Parallel.forEachTask(bs, i -> {
+                if (da != null) K.matmulNT(dout, i * m * n, b.data, i * k * n, da, i * m * k, m, n, k, true); // dA = dC·Bᵀ
+                if (db != null) K.matmulTN(a.data, i * m * k, dout, i * m * n, db, i * k * n, k, m, n, true); // dB = Aᵀ·dC
+            });
+        }, a, b);
+    }
+
+    /**
+     * Softmax over the last dimension of scores (B, ..., T) where sequence b has only its first
+     * lengths[b] positions: positions at or past the length get exactly zero weight (PyTorch's
+     * key_padding_mask, masked_fill(−inf) then softmax), and a sequence of length 0 gets all
+     * zeros rather than NaN. lengths null masks nothing. Backward is the softmax's,
+     * dx = y ⊙ (dy − Σ dy·y), over the unmasked positions only.
+     */
+    public static Tensor maskedSoftmax(Tensor x, int[] lengths) {
+        if (x.rank() < 2) throw new IllegalArgumentException("maskedSoftmax: scores must be (B, ..., T), got " + Arrays.toString(x.shape));
+        int t = x.dim(-1), b = x.dim(0), rows = x.size() / Math.max(t, 1), rowsPerSeq = b == 0 ? 0 : rows / b;
+        int[] len = validLengths(lengths, b, t, "maskedSoftmax");
+        float[] y = new float[x.size()];
+        for (int r = 0; r < rows; r++) {
+            int base = r * t, l = len[r / rowsPerSeq];
+            if (l == 0) continue;
+            System.arraycopy(x.data, base, y, base, l);
+            K.softmaxRows(y, base, 1, l);
+        }
+        return new Tensor(y, x.shape).record(o -> {
+            float[] g = o.grad(), gx = x.gradBuffer();
+            for (int r = 0; r < rows; r++) {
+                int base = r * t, l = len[r / rowsPerSeq];
+                float dotp = K.dot(g, base, y, base, l);
+                for (int j = 0; j < l; j++) gx[base + j] += y[base + j] * (g[base + j] - dotp);
+            }
+        }, x);
+    }
+
+    /** lengths checked against a batch of b sequences of at most t steps; null means all t. */
+    static int[] validLengths(int[] lengths, int b, int t, String op) {
+        int[] len = new int[b];
+        if (lengths == null) {
+            Arrays.fill(len, t);
+            return len;
+        }
+        if (lengths.length != b) throw new IllegalArgumentException(op + ": " + lengths.length + " lengths for a batch of " + b);
+        for (int i = 0; i < b; i++) {
+            if (lengths[i] < 0 || lengths[i] > t) throw new IllegalArgumentException(op + ": length " + lengths[i] + " of sequence " + i + " is outside [0, " + t + "]");
+            len[i] = lengths[i];
+        }
+        return len;
+    }
+
+    /**
+     * A constant (B, T, 1) mask: 1 at the first lengths[b] steps of sequence b, 0 after; multiply
+     * a (B, T, C) tensor by it (broadcast) to zero padded steps. Not differentiable (a constant).
+     */
+    public static Tensor lengthMask(int[] lengths, int b, int t) {
+        int[] len = validLengths(lengths, b, t, "lengthMask");
+        float[] m = new float[b * t];
+        for (int i = 0; i < b; i++) Arrays.fill(m, i * t, i * t + len[i], 1f);
+        return Tensor.of(m, b, t, 1);
+    }
+
+    /**
+     * KL(N(mu, diag(e^logvar)) ‖ N(0, I)) in closed form (Kingma and Welling 2014, appendix B),
+     * summed over the latent dimensions and averaged over the batch: mu and logvar (B, Z) →
+     * scalar ½·(1/B)·Σ (mu² + e^logvar − 1 − logvar). d/dmu = mu/B, d/dlogvar = ½(e^logvar − 1)/B.
+     */
+    public static Tensor gaussianKl(Tensor mu, Tensor logvar) {
+        if (!Arrays.equals(mu.shape, logvar.shape) || mu.rank() != 2) {
+            throw new IllegalArgumentException("gaussianKl: mu and logvar must both be (B, Z), got " + Arrays.toString(mu.shape) + " and " + Arrays.toString(logvar.shape));
+        }
+        int n = mu.size(), b = mu.dim(0);
+        double kl = 0;
+        for (int i = 0; i < n; i++) {
+            double m = mu.data[i], lv = logvar.data[i];
+            kl += m * m + Math.exp(lv) - 1 - lv;
+        }
+        return Tensor.scalar((float) (0.5 * kl / b)).record(o -> {
+            float g = o.grad()[0] / b;
+            if (mu.requiresGrad()) {
+                float[] gm = mu.gradBuffer();
+                for (int i = 0; i < n; i++) gm[i] += g * mu.data[i];
+            }
+            if (logvar.requiresGrad()) {
+                float[] gl = logvar.gradBuffer();
+                for (int i = 0; i < n; i++) gl[i] += g * 0.5f * ((float) Math.exp(logvar.data[i]) - 1f);
+            }
+        }, mu, logvar);
+    }
+
     // ---------------------------------------------------------------- recurrent
 
     /**

@@ -135,6 +135,34 @@ class GradCheckTest {
         check("gru h_n only", in -> F.recurrent(Cell.GRU, in[0], in[1], in[2], null, null, null, null, new int[]{3, 1}, false).hN(), x, wih, whh);
     }
 
+    @Test void exp() {
+        check("exp", in -> F.exp(in[0]), randn(rng, 9));
+    }
+
+    @Test void batchedMatmul() {
+        check("bmm", in -> F.bmm(in[0], in[1]), randn(rng, 3, 2, 4), randn(rng, 3, 4, 5));
+    }
+
+    @Test void maskedSoftmax() {
+        int[] lengths = {5, 2, 0};
+        check("maskedSoftmax (B, T)", in -> F.maskedSoftmax(in[0], lengths), randn(rng, 3, 5));
+        check("maskedSoftmax (B, nh, T, T)", in -> F.maskedSoftmax(in[0], new int[]{3, 1}), randn(rng, 2, 2, 3, 3));
+        check("maskedSoftmax unmasked", in -> F.maskedSoftmax(in[0], null), randn(rng, 2, 4));
+    }
+
+    @Test void gaussianKl() {
+        Tensor logvar = randn(rng, 3, 4);
+        F.kernels().scale(logvar.data, 0, logvar.size(), 0.5f);
+        check("gaussianKl", in -> F.gaussianKl(in[0], in[1]), randn(rng, 3, 4), logvar);
+    }
+
+    @Test void reparameterisation() {
+        // z = mu + e^(logvar/2)·eps with eps fixed: the sampling path of a VAE, through exp and the broadcasting ops
+        Tensor eps = Tensor.of(new float[8], 2, 4);
+        new Rng(11).fillNormal(eps.data, 1f);
+        check("reparameterise", in -> F.add(in[0], F.mul(F.exp(F.scale(in[1], 0.5f)), eps)), randn(rng, 2, 4), randn(rng, 2, 4));
+    }
+
     @Test void reductions() {
         check("sum", in -> F.sum(in[0]), randn(rng, 2, 3));
         check("mean", in -> F.mean(in[0]), randn(rng, 2, 3));
