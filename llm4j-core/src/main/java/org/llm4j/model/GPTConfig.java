@@ -33,6 +33,13 @@ public record GPTConfig(int vocabSize, int blockSize, int nLayer, int nHead, int
         return new GPTConfig(50257, 1024, 12, 12, 768, 0f, 1e-5f);
     }
 
+    /** Parameters of the model this config builds (tied head counted once), without building it. */
+    public long parameterCount() {
+        long c = nEmbd;
+        long perBlock = 2 * 2 * c + (c * 3 * c + 3 * c) + (c * c + c) + (c * 4 * c + 4 * c) + (4 * c * c + c);
+        return (long) vocabSize * c + (long) blockSize * c + nLayer * perBlock + 2 * c;
+    }
+
     @Override
     public LanguageModel build(long seed) {
         return new GPT(this, seed);

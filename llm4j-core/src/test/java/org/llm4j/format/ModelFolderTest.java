@@ -124,6 +124,21 @@ class ModelFolderTest {
     }
 
     @Test
+    void everyGpt2SizeParsesFromItsConfig() throws Exception {
+        // The Hub's config.json fields for gpt2, gpt2-medium, gpt2-large, gpt2-xl, and their published sizes.
+        Object[][] sizes = {{768, 12, 12, 124_439_808L}, {1024, 24, 16, 354_823_168L}, {1280, 36, 20, 774_030_080L}, {1600, 48, 25, 1_557_611_200L}};
+        for (Object[] z : sizes) {
+            String json = "{\"model_type\": \"gpt2\", \"vocab_size\": 50257, \"n_ctx\": 1024, \"n_positions\": 1024, \"n_embd\": " + z[0]
+                    + ", \"n_layer\": " + z[1] + ", \"n_head\": " + z[2] + ", \"activation_function\": \"gelu_new\", \"n_inner\": null,"
+                    + " \"layer_norm_epsilon\": 1e-05, \"resid_pdrop\": 0.1, \"scale_attn_weights\": true}";
+            org.llm4j.model.GPTConfig cfg = (org.llm4j.model.GPTConfig) ModelFiles.parseConfig(json, "config.json");
+            assertThat(cfg.parameterCount()).as("n_embd " + z[0]).isEqualTo((long) z[3]);
+        }
+        org.llm4j.model.GPTConfig tiny = new org.llm4j.model.GPTConfig(97, 16, 2, 2, 8, 0f, 1e-5f);
+        assertThat(tiny.parameterCount()).isEqualTo(tiny.build(1).parameterCount());
+    }
+
+    @Test
     void mappedModelsRefuseTrainingWithAClearMessage(@TempDir Path dir) throws Exception {
         LanguageModel m = ModelFiles.load(FormulaGpt2.writeFolder(dir.resolve("gpt2"), DType.F32)).model();
         assertThatThrownBy(() -> m.forward(new int[]{1, 2}, 1, 2)).hasMessageContaining("memory-mapped").hasMessageContaining("--init-from");
