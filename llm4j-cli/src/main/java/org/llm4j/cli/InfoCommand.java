@@ -39,6 +39,8 @@ public class InfoCommand implements Callable<Integer> {
                 w.printf("type:       GPT-2 (gpt2): %d layers, %d heads, width %d, context %d, vocabulary %d, layer-norm eps %g%n",
                         g.nLayer(), g.nHead(), g.nEmbd(), g.blockSize(), g.vocabSize(), g.layerNormEps());
             }
+            case org.llm4j.model.LlamaConfig l -> w.printf("type:       Llama: %d layers, %d heads (%d key/value), width %d, MLP %d, context %d, vocabulary %d, RoPE %s pairs%n",
+                    l.nLayers(), l.nHeads(), l.nKvHeads(), l.dim(), l.hiddenDim(), l.seqLen(), l.vocabSize(), l.rope().name().toLowerCase());
             case LstmConfig l -> w.printf("type:       LSTM language model: %d layers, embedding %d, hidden %d, vocabulary %d%n",
                     l.numLayers(), l.embeddingDim(), l.hiddenSize(), l.vocabSize());
         }
