@@ -50,8 +50,8 @@ public class InfoCommand implements Callable<Integer> {
             long[] acc = byType.computeIfAbsent(t.dtype().name(), k -> new long[3]);
             acc[0]++;
             acc[1] += t.size();
-            acc[2] += (long) t.size() * t.dtype().bytes;
-            bytes += (long) t.size() * t.dtype().bytes;
+            acc[2] += t.dtype().byteSize(t.size());
+            bytes += t.dtype().byteSize(t.size());
         }
         w.printf("parameters: %,d%n", m.parameterCount());
         StringBuilder types = new StringBuilder();
