@@ -50,7 +50,7 @@ public class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "12", description = "B. Default: ${DEFAULT-VALUE}.") int batchSize;
     @Option(names = "--warmup", defaultValue = "10", description = "Untimed steps first. Default: ${DEFAULT-VALUE}.") int warmup;
     @Option(names = "--iters", defaultValue = "50", description = "Timed steps (or tokens for generate). Default: ${DEFAULT-VALUE}.") int iters;
-    @Option(names = "--model-dir", paramLabel = "DIR|FILE.bin", description = "generate: benchmark this model folder or llama2.c checkpoint (weights memory-mapped) instead of random weights.")
+    @Option(names = "--model-dir", paramLabel = "DIR|FILE.bin", description = "generate: benchmark this model folder, llama2.c FILE.bin or GGUF FILE.gguf (weights memory-mapped) instead of random weights.")
     java.nio.file.Path modelDir;
     @Option(names = "--write-model", paramLabel = "DIR", description = "generate: save the random-weight model as a model folder and stop (with GPT-2's tokenizer from the mirror when the vocabulary is 50257).")
     java.nio.file.Path writeModel;
@@ -114,8 +114,11 @@ public class BenchCommand implements Callable<Integer> {
     void benchGenerate(PrintWriter w) throws java.io.IOException {
         LanguageModel m;
         if (modelDir != null) {
-            m = java.nio.file.Files.isRegularFile(modelDir) && modelDir.toString().endsWith(".bin")
-                    ? org.llm4j.format.Llama2c.load(modelDir) : org.llm4j.format.ModelFiles.load(modelDir).model();
+            String f = modelDir.toString();
+            boolean file = java.nio.file.Files.isRegularFile(modelDir);
+            m = file && f.endsWith(".bin") ? org.llm4j.format.Llama2c.load(modelDir)
+                    : file && f.endsWith(".gguf") ? org.llm4j.format.GgufModels.load(modelDir).model()
+                    : org.llm4j.format.ModelFiles.load(modelDir).model();
         } else {
             m = config().build(1);
         }
