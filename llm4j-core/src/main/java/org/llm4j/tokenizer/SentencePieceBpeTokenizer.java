@@ -101,6 +101,10 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
 
     public TokenType type(int id) { return types[check(id)]; }
 
+    // NOTE: no @Override yet: main's Tokenizer gains a default isSpecial(int) (8ffd517), which this overrides once merged.
+    /** Control tokens (BOS, EOS, padding) are special; decode already leaves them out. */
+    public boolean isSpecial(int id) { return types[check(id)] == TokenType.CONTROL; }
+
     /** Encodes text, starting with BOS when this tokenizer adds one (llama2.c and Llama GGUFs do). */
     @Override
     public int[] encode(String text) {
