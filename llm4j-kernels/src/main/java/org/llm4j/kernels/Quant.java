@@ -31,6 +31,26 @@ public final class Quant {
         return ((j < 16 ? q & 15 : q >>> 4) - 8) * d;
     }
 
+    /** Elements [i, i + n) of a Q8_0 or Q4_0 matrix into dst[dOff..]: each block's scale read once (GEMM packing, embedding rows). */
+    static void row(MemorySegment seg, DType type, long i, int n, float[] dst, int dOff) {
+        int k = 0;
+        while (k < n) {
+            long e = i + k, b = (e >>> 5) * type.blockBytes;
+            float d = Float.float16ToFloat(seg.get(Weight.Mapped.H, b));
+            int j = (int) (e & 31), end = Math.min(32, j + n - k);
+            for (; j < end; j++, k++) {
+                float q;
+                if (type == DType.Q8_0) {
+                    q = seg.get(ValueLayout.JAVA_BYTE, b + 2 + j);
+                } else {
+                    int v = seg.get(ValueLayout.JAVA_BYTE, b + 2 + (j & 15)) & 0xFF;
+                    q = (j < 16 ? v & 15 : v >>> 4) - 8;
+                }
+                dst[dOff + k] = q * d;
+            }
+        }
+    }
+
     /** x (a whole number of blocks) quantized to type's blocks. */
     public static byte[] quantize(DType type, float[] x) {
         byte[] out = new byte[Math.toIntExact(type.byteSize(x.length))];

@@ -78,7 +78,7 @@ public sealed interface Weight permits Weight.Heap, Weight.Mapped {
                 case F32 -> MemorySegment.copy(seg, F, 4 * base, dst, dOff, n);
                 case F16 -> { for (int i = 0; i < n; i++) dst[dOff + i] = Float.float16ToFloat(seg.get(H, 2 * (base + i))); }
                 case BF16 -> { for (int i = 0; i < n; i++) dst[dOff + i] = Float.intBitsToFloat(seg.get(H, 2 * (base + i)) << 16); }
-                case Q8_0, Q4_0 -> { for (int i = 0; i < n; i++) dst[dOff + i] = at(base + i); }
+                case Q8_0, Q4_0 -> Quant.row(seg, type, base, n, dst, dOff);
             }
         }
     }

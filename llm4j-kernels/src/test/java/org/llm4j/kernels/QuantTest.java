@@ -54,6 +54,12 @@ class QuantTest {
                     VectorWeights.load(w, e).intoArray(v, 0);
                     for (int i = 0; i < v.length; i++) assertThat(v[i]).as(t + " element " + (e + i)).isEqualTo(w.at(e + i));
                 }
+                for (int c0 = 0; c0 < 128; c0 += 13) {                       // row segments starting anywhere in a block
+                    int n = Math.min(45, 128 - c0);
+                    float[] row = new float[n];
+                    w.row(1, c0, n, row, 0);
+                    for (int i = 0; i < n; i++) assertThat(row[i]).as(t + " row 1 column " + (c0 + i)).isEqualTo(w.get(1, c0 + i));
+                }
             }
         }
     }
