@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.llm4j.tensor.Tensor;
+import org.llm4j.tokenizer.SentencePieceBpeTokenizer;
+import org.llm4j.tokenizer.SentencePieceBpeTokenizer.TokenType;
 
 class LlamaTest {
     // Odd sizes, grouped-query attention (6 query heads over 2 key/value heads), a separate head.
@@ -87,5 +89,22 @@ class LlamaTest {
         Llama b = new Llama(new LlamaConfig(37, 24, 40, 2, 6, 2, 16, 1e-5f, 10000f, LlamaConfig.RopeStyle.HALF_SPLIT, false), w, "permuted");
         int[] toks = {1, 9, 14, 2, 36, 7};
         Fixtures.assertClose("half-split vs interleaved", steps(b, b.newState(), toks), steps(a, a.newState(), toks), 1e-5);
+    }
+
+    @Test
+    void modelFolderRoundTripKeepsTheRopePairing(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        Llama m = new Llama(cfg(LlamaConfig.RopeStyle.INTERLEAVED, false), 5);
+        var tok = new SentencePieceBpeTokenizer(List.of("<unk>", "<s>", "</s>", " ", "a", "b", " a", " ab"),
+                new float[] {0, 0, 0, -1, -2, -3, -4, -5},
+                new TokenType[] {TokenType.UNKNOWN, TokenType.CONTROL, TokenType.CONTROL, TokenType.NORMAL, TokenType.NORMAL, TokenType.NORMAL, TokenType.NORMAL, TokenType.NORMAL},
+                1, 2, 0, true, true);
+        assertThat(tok.encode("ab a")).containsExactly(1, 7, 6);
+        assertThat(tok.decode(tok.encode("ab a"))).isEqualTo("ab a");
+        org.llm4j.format.ModelFiles.save(dir, m, tok);
+        var back = org.llm4j.format.ModelFiles.load(dir);
+        assertThat(back.model().config()).isEqualTo(m.config());
+        assertThat(back.tokenizer().encode("ab a")).containsExactly(1, 7, 6);
+        int[] toks = {1, 7, 6, 3};
+        assertThat(steps(back.model(), back.model().newState(), toks)).containsExactly(steps(m, m.newState(), toks));
     }
 }
