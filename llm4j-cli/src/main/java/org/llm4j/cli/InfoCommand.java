@@ -23,14 +23,22 @@ import picocli.CommandLine.Model.CommandSpec;
 public class InfoCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Parameters(paramLabel = "DIR|REPO", description = "A model folder (config.json, model.safetensors, tokenizer) or a Hugging Face repository id such as gpt2.")
+    @Parameters(paramLabel = "DIR|REPO|FILE", description = "A model folder (config.json, model.safetensors, tokenizer), a Hugging Face repository id such as gpt2, a GGUF FILE.gguf, or a llama2.c FILE.bin (with tokenizer.bin beside it).")
     String model;
 
     @Override
     public Integer call() throws Exception {
-        Path dir = Hub.fromEnvironment().modelFolder(model);
-        if (!Files.exists(dir.resolve("config.json")) && Files.exists(dir.resolve("model").resolve("config.json"))) dir = dir.resolve("model");
-        ModelFiles.Loaded loaded = ModelFiles.load(dir, true);
+        Path dir;
+        ModelFiles.Loaded loaded;
+        Path file = Path.of(model);
+        if (Files.isRegularFile(file) && (model.endsWith(".gguf") || model.endsWith(".bin"))) {
+            dir = file;
+            loaded = model.endsWith(".gguf") ? org.llm4j.format.GgufModels.load(file) : org.llm4j.format.Llama2c.loadWithTokenizer(file, null);
+        } else {
+            dir = Hub.fromEnvironment().modelFolder(model);
+            if (!Files.exists(dir.resolve("config.json")) && Files.exists(dir.resolve("model").resolve("config.json"))) dir = dir.resolve("model");
+            loaded = ModelFiles.load(dir, true);
+        }
         LanguageModel m = loaded.model();
         PrintWriter w = spec.commandLine().getOut();
         w.printf("model:      %s%n", dir.toAbsolutePath());

@@ -299,6 +299,9 @@ class CliTest {
         Path q = dir.resolve("s.gguf");
         Run qz = run("quantize", "--model", bin, "--tokenizer", tok, "--type", "q8_0", "--out", q.toString());
         assertThat(qz.code()).as(qz.err()).isZero();
+        Run info = run("info", q.toString());
+        assertThat(info.code()).as(info.err()).isZero();
+        assertThat(info.out()).contains("Llama: 5 layers, 8 heads (4 key/value)", "Q8_0 31 tensors", "SentencePieceBpeTokenizer");
         Run gq = run("generate", "--model", q.toString(), "--prompt", "Lily", "--greedy", "--max-new-tokens", "5");
         assertThat(gq.code()).as(gq.err()).isZero();
         assertThat(gq.out()).startsWith("Lily");
