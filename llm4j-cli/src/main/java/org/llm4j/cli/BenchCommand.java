@@ -39,18 +39,22 @@ public class BenchCommand implements Callable<Integer> {
     @picocli.CommandLine.Unmatched
     java.util.List<String> rest = new java.util.ArrayList<>();
 
-    @Option(names = "--model", description = "gpt | lstm | gpt2-124m. Default: ${DEFAULT-VALUE}.", defaultValue = "gpt")
+    @Option(names = "--model", description = "gpt | lstm | gpt2-124m | llama (sizes from --n-layer, --n-head, --kv-heads, --n-embd, --hidden, --vocab, --block-size). Default: ${DEFAULT-VALUE}.", defaultValue = "gpt")
     String model;
     @Option(names = "--n-layer", defaultValue = "4", description = "Default: ${DEFAULT-VALUE}.") int nLayer;
     @Option(names = "--n-head", defaultValue = "4", description = "Default: ${DEFAULT-VALUE}.") int nHead;
     @Option(names = "--n-embd", defaultValue = "128", description = "GPT width or LSTM embedding. Default: ${DEFAULT-VALUE}.") int nEmbd;
-    @Option(names = "--hidden", defaultValue = "512", description = "LSTM hidden size. Default: ${DEFAULT-VALUE}.") int hidden;
+    @Option(names = "--hidden", defaultValue = "512", description = "LSTM hidden size, or Llama MLP width. Default: ${DEFAULT-VALUE}.") int hidden;
+    @Option(names = "--kv-heads", defaultValue = "0", description = "Llama key/value heads; 0 = --n-head. Default: ${DEFAULT-VALUE}.") int kvHeads;
+    @Option(names = "--write-gguf", paramLabel = "FILE", description = "generate --model llama: save the random-weight model as a GGUF (with a byte-level placeholder vocabulary) in --dtype and stop.")
+    java.nio.file.Path writeGguf;
+    @Option(names = "--dtype", defaultValue = "f32", description = "With --write-gguf: f32 | f16 | q8_0 | q4_0. Default: ${DEFAULT-VALUE}.") String dtype;
     @Option(names = "--vocab", defaultValue = "65", description = "Vocabulary size. Default: ${DEFAULT-VALUE}.") int vocab;
     @Option(names = "--block-size", defaultValue = "64", description = "T. Default: ${DEFAULT-VALUE}.") int blockSize;
     @Option(names = "--batch-size", defaultValue = "12", description = "B. Default: ${DEFAULT-VALUE}.") int batchSize;
     @Option(names = "--warmup", defaultValue = "10", description = "Untimed steps first. Default: ${DEFAULT-VALUE}.") int warmup;
     @Option(names = "--iters", defaultValue = "50", description = "Timed steps (or tokens for generate). Default: ${DEFAULT-VALUE}.") int iters;
-    @Option(names = "--model-dir", paramLabel = "DIR", description = "generate: benchmark this model folder (weights memory-mapped) instead of random weights.")
+    @Option(names = "--model-dir", paramLabel = "DIR|FILE.bin", description = "generate: benchmark this model folder, llama2.c FILE.bin or GGUF FILE.gguf (weights memory-mapped) instead of random weights.")
     java.nio.file.Path modelDir;
     @Option(names = "--write-model", paramLabel = "DIR", description = "generate: save the random-weight model as a model folder and stop (with GPT-2's tokenizer from the mirror when the vocabulary is 50257).")
     java.nio.file.Path writeModel;
@@ -80,7 +84,9 @@ public class BenchCommand implements Callable<Integer> {
             case "gpt" -> new GPTConfig(vocab, blockSize, nLayer, nHead, nEmbd, 0f, 1e-5f);
             case "gpt2-124m" -> GPTConfig.gpt2Small();
             case "lstm" -> new LstmConfig(vocab, nEmbd, hidden, nLayer, 0f);
-            default -> throw new IllegalArgumentException("--model must be gpt, gpt2-124m or lstm, got '" + model + "'");
+            case "llama" -> new org.llm4j.model.LlamaConfig(vocab, nEmbd, hidden, nLayer, nHead, kvHeads > 0 ? kvHeads : nHead, blockSize,
+                    1e-5f, 10000f, org.llm4j.model.LlamaConfig.RopeStyle.INTERLEAVED, false);
+            default -> throw new IllegalArgumentException("--model must be gpt, gpt2-124m, lstm or llama, got '" + model + "'");
         };
     }
 
@@ -114,11 +120,28 @@ public class BenchCommand implements Callable<Integer> {
     void benchGenerate(PrintWriter w) throws java.io.IOException {
         LanguageModel m;
         if (modelDir != null) {
-            m = org.llm4j.format.ModelFiles.load(modelDir).model();
+            String f = modelDir.toString();
+            boolean file = java.nio.file.Files.isRegularFile(modelDir);
+            m = file && f.endsWith(".bin") ? org.llm4j.format.Llama2c.load(modelDir)
+                    : file && f.endsWith(".gguf") ? org.llm4j.format.GgufModels.load(modelDir).model()
+                    : org.llm4j.format.ModelFiles.load(modelDir).model();
         } else {
             m = config().build(1);
         }
         m.setTraining(false);
+        if (writeGguf != null) {
+            if (!(m instanceof org.llm4j.model.Llama llama)) throw new IllegalArgumentException("--write-gguf needs --model llama");
+            org.llm4j.kernels.DType t = switch (dtype.toLowerCase()) {
+                case "f32" -> org.llm4j.kernels.DType.F32;
+                case "f16" -> org.llm4j.kernels.DType.F16;
+                case "q8_0" -> org.llm4j.kernels.DType.Q8_0;
+                case "q4_0" -> org.llm4j.kernels.DType.Q4_0;
+                default -> throw new IllegalArgumentException("--dtype must be f32, f16, q8_0 or q4_0, got '" + dtype + "'");
+            };
+            org.llm4j.format.GgufModels.writeLlama(writeGguf, llama, placeholderVocabulary(m.vocabSize()), t, "random-llama");
+            w.printf("wrote %s: %s, %,d parameters, %s, %.1f MiB%n", writeGguf, m.config(), m.parameterCount(), t, java.nio.file.Files.size(writeGguf) / 1048576.0);
+            return;
+        }
         if (writeModel != null) {
             java.nio.file.Path gpt2 = data.store().mirror().map(p -> p.resolve("gpt2-tokenizer")).orElse(null);
             org.llm4j.tokenizer.Tokenizer tok = m.vocabSize() == 50257 && gpt2 != null && java.nio.file.Files.isDirectory(gpt2)
@@ -149,7 +172,7 @@ public class BenchCommand implements Callable<Integer> {
         long bytes = 0;
         for (var e : m.parameters().entrySet()) {
             if (e.getKey().endsWith("wpe.weight")) continue;
-            bytes += (long) e.getValue().size() * e.getValue().dtype().bytes;
+            bytes += e.getValue().dtype().byteSize(e.getValue().size());
         }
         double gbs = copyBandwidth();
         w.printf("bound: %.1f MB of weights per token, copy bandwidth %.1f GB/s -> at most %.1f tokens/s (%.0f%% reached)%n",
@@ -188,6 +211,19 @@ public class BenchCommand implements Callable<Integer> {
             if (r > 0) best = Math.max(best, 4.0 * a.length / s / 1e9);
         }
         return best;
+    }
+
+    // <unk>, <s>, </s>, the 256 byte tokens, then "t3".."tN": enough for a GGUF that loads; not a real vocabulary.
+    static org.llm4j.tokenizer.SentencePieceBpeTokenizer placeholderVocabulary(int n) {
+        if (n < 259) throw new IllegalArgumentException("--write-gguf needs --vocab of at least 259 (control and byte tokens)");
+        java.util.List<String> pieces = new java.util.ArrayList<>(n);
+        var types = new org.llm4j.tokenizer.SentencePieceBpeTokenizer.TokenType[n];
+        for (int i = 0; i < n; i++) {
+            pieces.add(i == 0 ? "<unk>" : i == 1 ? "<s>" : i == 2 ? "</s>" : i < 259 ? String.format("<0x%02X>", i - 3) : "t" + i);
+            types[i] = i == 0 ? org.llm4j.tokenizer.SentencePieceBpeTokenizer.TokenType.UNKNOWN : i < 3 ? org.llm4j.tokenizer.SentencePieceBpeTokenizer.TokenType.CONTROL
+                    : i < 259 ? org.llm4j.tokenizer.SentencePieceBpeTokenizer.TokenType.BYTE : org.llm4j.tokenizer.SentencePieceBpeTokenizer.TokenType.NORMAL;
+        }
+        return new org.llm4j.tokenizer.SentencePieceBpeTokenizer(pieces, new float[n], types, 1, 2, 0, true, true);
     }
 
     static double median(double[] a) {

@@ -27,9 +27,11 @@ import picocli.CommandLine.Model.CommandSpec;
 public class GenerateCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR|REPO", description = "Model folder, e.g. runs/quickstart/model (a run folder works too), or a Hugging Face repository id such as gpt2 (downloaded into the cache once; LLM4J_OFFLINE=1 uses the cache only).")
+    @Option(names = "--model", required = true, paramLabel = "DIR|REPO|FILE", description = "Model folder, e.g. runs/quickstart/model (a run folder works too), a Hugging Face repository id such as gpt2 (downloaded into the cache once; LLM4J_OFFLINE=1 uses the cache only), a llama2.c checkpoint FILE.bin, or a GGUF FILE.gguf of architecture llama (F32, F16, BF16, Q8_0, Q4_0; memory-mapped).")
     String model;
-    @Option(names = "--prompt", paramLabel = "TEXT", description = "Text to continue; repeat for a batch of prompts. Default: a newline.")
+    @Option(names = "--tokenizer", paramLabel = "FILE", description = "With a llama2.c FILE.bin: its tokenizer.bin (llama2.c's -z). Default: tokenizer.bin beside the checkpoint.")
+    Path tokenizer;
+    @Option(names = "--prompt", paramLabel = "TEXT", description = "Text to continue; repeat for a batch of prompts. Default: a newline (nothing but BOS for a Llama tokenizer).")
     List<String> prompts = new ArrayList<>();
     @Option(names = "--max-new-tokens", description = "Tokens to generate after the prompt (max_new_tokens). Default: 500, or unset when --max-length is given.")
     Integer maxNewTokens;
@@ -74,9 +76,20 @@ public class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path dir = org.llm4j.format.Hub.fromEnvironment().modelFolder(model);
-        if (!Files.exists(dir.resolve("config.json")) && Files.exists(dir.resolve("model").resolve("config.json"))) dir = dir.resolve("model");
-        ModelFiles.Loaded loaded = ModelFiles.load(dir);
+        Path file = Path.of(model);
+        ModelFiles.Loaded loaded;
+        GenerationConfig fromFile;
+        if (Files.isRegularFile(file) && (model.endsWith(".bin") || model.endsWith(".gguf"))) {
+            if (model.endsWith(".gguf") && tokenizer != null) throw new IllegalArgumentException("--tokenizer goes with a llama2.c FILE.bin; a GGUF file brings its own tokenizer");
+            loaded = model.endsWith(".gguf") ? org.llm4j.format.GgufModels.load(file) : org.llm4j.format.Llama2c.loadWithTokenizer(file, tokenizer);
+            fromFile = GenerationConfigFile.apply(loaded.generationConfig(), GenerationConfig.builder(), model).build();
+        } else {
+            if (tokenizer != null) throw new IllegalArgumentException("--tokenizer goes with a llama2.c FILE.bin; a model folder brings its own tokenizer");
+            Path dir = org.llm4j.format.Hub.fromEnvironment().modelFolder(model);
+            if (!Files.exists(dir.resolve("config.json")) && Files.exists(dir.resolve("model").resolve("config.json"))) dir = dir.resolve("model");
+            loaded = ModelFiles.load(dir);
+            fromFile = GenerationConfigFile.read(dir).build();
+        }
         Tokenizer tok = loaded.tokenizer();
         GenerationConfig.Builder b = GenerationConfig.builder()
                 .minNewTokens(minNewTokens).doSample(!greedy).temperature(temperature).topK(topK).topP(topP).minP(minP)
@@ -88,14 +101,13 @@ public class GenerateCommand implements Callable<Integer> {
         if (maxLength != null) b.maxLength(maxLength);
         else if (maxNewTokens == null) b.maxNewTokens(500);
         // The model folder's generation_config.json supplies the EOS and pad ids unless given here.
-        GenerationConfig fromFile = GenerationConfigFile.read(dir).build();
         if (eosTokenIds.isEmpty()) b.eosTokenId(fromFile.eosTokenIds().stream().mapToInt(Integer::intValue).toArray());
         if (padTokenId < 0) b.padTokenId(fromFile.padTokenId());
         GenerationConfig cfg = b.build();
         for (int id : cfg.eosTokenIds()) {
             if (id >= tok.vocabSize()) throw new IllegalArgumentException("--eos-token-id " + id + " is outside the vocabulary [0, " + tok.vocabSize() + ")");
         }
-        List<String> texts = prompts.isEmpty() ? List.of("\n") : prompts;
+        List<String> texts = prompts.isEmpty() ? List.of(tok instanceof org.llm4j.tokenizer.SentencePieceBpeTokenizer ? "" : "\n") : prompts;
         List<int[]> ids = new ArrayList<>();
         for (String t : texts) ids.add(tok.encode(t));
         PrintWriter w = spec.commandLine().getOut();

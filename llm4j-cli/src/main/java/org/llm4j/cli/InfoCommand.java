@@ -23,14 +23,22 @@ import picocli.CommandLine.Model.CommandSpec;
 public class InfoCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Parameters(paramLabel = "DIR|REPO", description = "A model folder (config.json, model.safetensors, tokenizer) or a Hugging Face repository id such as gpt2.")
+    @Parameters(paramLabel = "DIR|REPO|FILE", description = "A model folder (config.json, model.safetensors, tokenizer), a Hugging Face repository id such as gpt2, a GGUF FILE.gguf, or a llama2.c FILE.bin (with tokenizer.bin beside it).")
     String model;
 
     @Override
     public Integer call() throws Exception {
-        Path dir = Hub.fromEnvironment().modelFolder(model);
-        if (!Files.exists(dir.resolve("config.json")) && Files.exists(dir.resolve("model").resolve("config.json"))) dir = dir.resolve("model");
-        ModelFiles.Loaded loaded = ModelFiles.load(dir, true);
+        Path dir;
+        ModelFiles.Loaded loaded;
+        Path file = Path.of(model);
+        if (Files.isRegularFile(file) && (model.endsWith(".gguf") || model.endsWith(".bin"))) {
+            dir = file;
+            loaded = model.endsWith(".gguf") ? org.llm4j.format.GgufModels.load(file) : org.llm4j.format.Llama2c.loadWithTokenizer(file, null);
+        } else {
+            dir = Hub.fromEnvironment().modelFolder(model);
+            if (!Files.exists(dir.resolve("config.json")) && Files.exists(dir.resolve("model").resolve("config.json"))) dir = dir.resolve("model");
+            loaded = ModelFiles.load(dir, true);
+        }
         LanguageModel m = loaded.model();
         PrintWriter w = spec.commandLine().getOut();
         w.printf("model:      %s%n", dir.toAbsolutePath());
@@ -39,6 +47,8 @@ public class InfoCommand implements Callable<Integer> {
                 w.printf("type:       GPT-2 (gpt2): %d layers, %d heads, width %d, context %d, vocabulary %d, layer-norm eps %g%n",
                         g.nLayer(), g.nHead(), g.nEmbd(), g.blockSize(), g.vocabSize(), g.layerNormEps());
             }
+            case org.llm4j.model.LlamaConfig l -> w.printf("type:       Llama: %d layers, %d heads (%d key/value), width %d, MLP %d, context %d, vocabulary %d, RoPE %s pairs%n",
+                    l.nLayers(), l.nHeads(), l.nKvHeads(), l.dim(), l.hiddenDim(), l.seqLen(), l.vocabSize(), l.rope().name().toLowerCase());
             case LstmConfig l -> w.printf("type:       LSTM language model: %d layers, embedding %d, hidden %d, vocabulary %d%n",
                     l.numLayers(), l.embeddingDim(), l.hiddenSize(), l.vocabSize());
         }
@@ -48,8 +58,8 @@ public class InfoCommand implements Callable<Integer> {
             long[] acc = byType.computeIfAbsent(t.dtype().name(), k -> new long[3]);
             acc[0]++;
             acc[1] += t.size();
-            acc[2] += (long) t.size() * t.dtype().bytes;
-            bytes += (long) t.size() * t.dtype().bytes;
+            acc[2] += t.dtype().byteSize(t.size());
+            bytes += t.dtype().byteSize(t.size());
         }
         w.printf("parameters: %,d%n", m.parameterCount());
         StringBuilder types = new StringBuilder();

@@ -99,6 +99,7 @@ public class TokenizerCommand implements Runnable {
                 case CharTokenizer c -> "character";
                 case WordTokenizer wt -> "word (" + wt.options() + ")";
                 case ByteLevelBpeTokenizer b -> "byte-level BPE (GPT-2 style), special tokens " + b.specialTokens();
+                case org.llm4j.tokenizer.SentencePieceBpeTokenizer sp -> "SentencePiece BPE (Llama style), BOS " + sp.bosId() + ", EOS " + sp.eosId();
             };
             w.printf("%s: %s, vocabulary %,d%n", path, type, t.vocabSize());
             return 0;

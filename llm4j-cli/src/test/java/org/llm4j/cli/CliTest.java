@@ -302,4 +302,27 @@ class CliTest {
         assertThat(missing.code()).isNotZero();
         assertThat(missing.err()).contains("--data: ").contains("nope");
     }
+
+    @Test
+    void llama2cCheckpointGeneratesAndQuantizes(@TempDir Path dir) {
+        String m = System.getProperty("llm4j.data.mirror", "");
+        assumeTrue(!m.isBlank() && !m.startsWith("${") && Files.isDirectory(Path.of(m, "llama2c-stories260K")), "needs LLM4J_DATA_MIRROR");
+        Path d = Path.of(m, "llama2c-stories260K");
+        String bin = d.resolve("stories260K.bin").toString(), tok = d.resolve("tok512.bin").toString();
+        Run g = run("generate", "--model", bin, "--tokenizer", tok, "--greedy", "--max-new-tokens", "20");
+        assertThat(g.code()).as(g.err()).isZero();
+        assertThat(g.out()).startsWith("Once upon a time, there was a little girl named Lily.");
+        Path q = dir.resolve("s.gguf");
+        Run qz = run("quantize", "--model", bin, "--tokenizer", tok, "--type", "q8_0", "--out", q.toString());
+        assertThat(qz.code()).as(qz.err()).isZero();
+        Run info = run("info", q.toString());
+        assertThat(info.code()).as(info.err()).isZero();
+        assertThat(info.out()).contains("Llama: 5 layers, 8 heads (4 key/value)", "Q8_0 31 tensors", "SentencePieceBpeTokenizer");
+        Run gq = run("generate", "--model", q.toString(), "--prompt", "Lily", "--greedy", "--max-new-tokens", "5");
+        assertThat(gq.code()).as(gq.err()).isZero();
+        assertThat(gq.out()).startsWith("Lily");
+        Run bad = run("quantize", "--model", bin, "--type", "q5_k", "--out", q.toString());
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("--type");
+    }
 }

@@ -13,13 +13,15 @@ import org.llm4j.io.AtomicFiles;
 import org.llm4j.model.GPT;
 import org.llm4j.model.GPTConfig;
 import org.llm4j.model.LanguageModel;
+import org.llm4j.model.Llama;
+import org.llm4j.model.LlamaConfig;
 import org.llm4j.model.LstmConfig;
 import org.llm4j.model.ModelConfig;
 import org.llm4j.tensor.Tensor;
 import org.llm4j.tokenizer.Tokenizer;
 
 public final class ModelFiles {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = new ObjectMapper();
 
     private ModelFiles() {}
 
@@ -52,6 +54,24 @@ public final class ModelFiles {
                 n.put("attn_pdrop", 0.0);
                 n.put("tie_word_embeddings", true);
             }
+            case LlamaConfig l -> {
+                n.putArray("architectures").add("LlamaForCausalLM");
+                n.put("model_type", "llama");
+                n.put("vocab_size", l.vocabSize());
+                n.put("hidden_size", l.dim());
+                n.put("intermediate_size", l.hiddenDim());
+                n.put("num_hidden_layers", l.nLayers());
+                n.put("num_attention_heads", l.nHeads());
+                n.put("num_key_value_heads", l.nKvHeads());
+                n.put("max_position_embeddings", l.seqLen());
+                n.put("rms_norm_eps", l.normEps());
+                n.put("rope_theta", l.ropeTheta());
+                n.put("hidden_act", "silu");
+                n.put("tie_word_embeddings", l.tiedHead());
+                // NOTE: Hugging Face rotates half-split pairs; weights in Meta's layout (llama2.c) need
+                // this llm4j field, which transformers ignores: such a folder is for llm4j only.
+                if (l.rope() == LlamaConfig.RopeStyle.INTERLEAVED) n.put("llm4j_rope_pairs", "interleaved");
+            }
             case LstmConfig l -> {
                 n.put("model_type", "llm4j-lstm");
                 n.put("vocab_size", l.vocabSize());
@@ -69,9 +89,10 @@ public final class ModelFiles {
         try {
             return switch (type) {
                 case "gpt2" -> gpt2Config(n, origin);
+                case "llama" -> llamaConfig(n, origin);
                 case "llm4j-lstm" -> new LstmConfig(req(n, "vocab_size", origin), req(n, "embedding_dim", origin),
                         req(n, "hidden_size", origin), req(n, "num_layers", origin), (float) n.path("dropout").asDouble(0.0));
-                default -> throw new IllegalArgumentException(origin + ": unsupported model_type '" + type + "' (expected gpt2 or llm4j-lstm)");
+                default -> throw new IllegalArgumentException(origin + ": unsupported model_type '" + type + "' (expected gpt2, llama or llm4j-lstm)");
             };
         } catch (IllegalArgumentException e) {
             throw e.getMessage().startsWith(origin) ? e : new IllegalArgumentException(origin + ": " + e.getMessage());
@@ -96,6 +117,20 @@ public final class ModelFiles {
         }
         return new GPTConfig(req(n, "vocab_size", origin), positions, req(n, "n_layer", origin), req(n, "n_head", origin), req(n, "n_embd", origin),
                 (float) n.path("resid_pdrop").asDouble(0.0), (float) n.path("layer_norm_epsilon").asDouble(1e-5));
+    }
+
+    // LlamaConfig: Hugging Face checkpoints rotate half-split RoPE pairs; RoPE scaling is refused by name.
+    private static LlamaConfig llamaConfig(JsonNode n, String origin) {
+        JsonNode scaling = n.get("rope_scaling");
+        if (scaling != null && !scaling.isNull()) throw new IllegalArgumentException(origin + ": rope_scaling " + scaling + " is not supported yet");
+        String act = n.path("hidden_act").asText("silu");
+        if (!act.equals("silu")) throw new IllegalArgumentException(origin + ": hidden_act '" + act + "' is not supported (Llama uses silu)");
+        int heads = req(n, "num_attention_heads", origin);
+        LlamaConfig.RopeStyle rope = n.path("llm4j_rope_pairs").asText("").equals("interleaved") ? LlamaConfig.RopeStyle.INTERLEAVED : LlamaConfig.RopeStyle.HALF_SPLIT;
+        return new LlamaConfig(req(n, "vocab_size", origin), req(n, "hidden_size", origin), req(n, "intermediate_size", origin),
+                req(n, "num_hidden_layers", origin), heads, n.has("num_key_value_heads") ? req(n, "num_key_value_heads", origin) : heads,
+                req(n, "max_position_embeddings", origin), (float) n.path("rms_norm_eps").asDouble(1e-6), (float) n.path("rope_theta").asDouble(10000.0),
+                rope, n.path("tie_word_embeddings").asBoolean(false));
     }
 
     private static int req(JsonNode n, String field, String origin) {
@@ -166,6 +201,8 @@ public final class ModelFiles {
         LanguageModel model;
         if (mapped && config instanceof GPTConfig g) {
             model = new GPT(g, tensors, w.origin);
+        } else if (mapped && config instanceof LlamaConfig l) {
+            model = new Llama(l, tensors, w.origin);
         } else {
             model = config.build(0);
             model.loadParameters(tensors, false, w.origin);

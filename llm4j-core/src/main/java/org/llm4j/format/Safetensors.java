@@ -100,7 +100,7 @@ public final class Safetensors {
                 DType floatType = floatType(e.dtype);
                 if (mapped && floatType != null) {
                     int cols = e.shape.length == 0 ? 1 : e.shape[e.shape.length - 1];
-                    long numel = (e.end - e.begin) / floatType.bytes;
+                    long numel = (e.end - e.begin) / floatType.byteSize(1);
                     int rows = cols == 0 ? 0 : (int) (numel / cols);
                     tensors.put(e.name, Tensor.mapped(new Weight.Mapped(all.asSlice(e.begin, e.end - e.begin), floatType, rows, cols), e.shape));
                 } else {
@@ -213,6 +213,7 @@ public final class Safetensors {
      * checkpoints keep them.
      */
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata, DType dtype) throws IOException {
+        if (dtype.quantized()) throw new IllegalArgumentException(file + ": safetensors stores F32, F16 or BF16, not " + dtype + " (GGUF stores quantized weights)");
         ObjectNode header = JSON.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode m = header.putObject("__metadata__");
@@ -229,7 +230,7 @@ public final class Safetensors {
             info.put("dtype", type.name());
             var shape = info.putArray("shape");
             for (int d : t.shape()) shape.add(d);
-            long bytes = (long) type.bytes * t.size();
+            long bytes = type.byteSize(t.size());
             info.putArray("data_offsets").add(offset).add(offset + bytes);
             offset += bytes;
             order.add(t);
@@ -259,6 +260,7 @@ public final class Safetensors {
                     case F32 -> buf.putFloat(v);
                     case F16 -> buf.putShort(Float.floatToFloat16(v));
                     case BF16 -> buf.putShort(toBf16(v));
+                    case Q8_0, Q4_0 -> throw new IllegalArgumentException("safetensors has no " + type + " type (GGUF does)");
                 }
             }
         }

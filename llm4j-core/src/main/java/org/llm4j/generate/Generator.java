@@ -167,7 +167,8 @@ public final class Generator {
             for (int j = 0; j < n; j++) {
                 Sampler sampler = cfg.doSample() ? Sampler.random(rngFor(cfg.seed(), j)) : Sampler.ARGMAX;
                 Row r = new Row(rows.size(), p, prompt, cfg.maxNewTokens(prompt.length), sampler, procs,
-                        decode ? tokenizer.streamDecoder() : null, maxStop > 0 ? new StringBuilder(promptTail) : null);
+                        decode ? tokenizer.streamDecoder().after(prompt.length > 0 ? prompt[prompt.length - 1] : -1) : null,
+                        maxStop > 0 ? new StringBuilder(promptTail) : null);
                 r.state = j == n - 1 ? state : state.copy();  // the samples share one prefill
                 r.logits = logits;                            // read-only: processors work on a copy
                 rows.add(r);

@@ -14,9 +14,19 @@ public final class StreamDecoder {
     private final Tokenizer tokenizer;
     private byte[] pending = new byte[16];
     private int size;
+    private int prev = -1; // the previous id: SentencePiece drops the dummy-prefix space after BOS
 
     public StreamDecoder(Tokenizer tokenizer) {
         this.tokenizer = tokenizer;
+    }
+
+    /**
+     * Says which token precedes the stream (a prompt's last), without output: a SentencePiece
+     * piece after BOS drops its dummy-prefix space. Returns this decoder.
+     */
+    public StreamDecoder after(int id) {
+        prev = id;
+        return this;
     }
 
     /** The text that is complete after this token; possibly empty. */
@@ -25,7 +35,9 @@ public final class StreamDecoder {
             case ByteLevelBpeTokenizer bpe -> bpe.rawTokenBytes(id);
             case CharTokenizer c -> c.decodeToken(id).getBytes(StandardCharsets.UTF_8);
             case WordTokenizer w -> w.decodeToken(id).getBytes(StandardCharsets.UTF_8);
+            case SentencePieceBpeTokenizer sp -> sp.tokenBytes(prev, id);
         };
+        prev = id;
         if (size + b.length > pending.length) pending = Arrays.copyOf(pending, Math.max(pending.length * 2, size + b.length));
         System.arraycopy(b, 0, pending, size, b.length);
         size += b.length;

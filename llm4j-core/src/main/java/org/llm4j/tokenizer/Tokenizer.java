@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 
-public sealed interface Tokenizer permits CharTokenizer, WordTokenizer, ByteLevelBpeTokenizer {
+public sealed interface Tokenizer permits CharTokenizer, WordTokenizer, ByteLevelBpeTokenizer, SentencePieceBpeTokenizer {
     int vocabSize();
 
     int[] encode(String text);
@@ -84,8 +84,9 @@ public sealed interface Tokenizer permits CharTokenizer, WordTokenizer, ByteLeve
         return switch (type) {
             case "char" -> CharTokenizer.fromJson(node, origin);
             case "word" -> WordTokenizer.fromJson(node, origin);
+            case "sentencepiece-bpe" -> SentencePieceBpeTokenizer.fromJson(node, origin);
             default -> throw new IllegalArgumentException(origin + ": unknown tokenizer type '" + type
-                    + "' (expected \"char\", \"word\", or a Hugging Face tokenizer.json with a byte-level BPE model)");
+                    + "' (expected \"char\", \"word\", \"sentencepiece-bpe\", or a Hugging Face tokenizer.json with a byte-level BPE model)");
         };
     }
 }

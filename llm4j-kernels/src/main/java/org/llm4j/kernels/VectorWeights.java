@@ -3,6 +3,7 @@ package org.llm4j.kernels;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -32,7 +33,60 @@ final class VectorWeights {
             case F32 -> FloatVector.fromMemorySegment(S, seg, 4 * elem, LE);
             case BF16 -> widen(seg, elem).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             case F16 -> halfToFloat(widen(seg, elem));
+            case Q8_0, Q4_0 -> loadQuant(w, elem);
         };
+    }
+
+    static final VectorSpecies<Byte> SB = VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8));
+
+    // L values of a block type: one block holds them all when they start at a multiple of L (32 % L == 0);
+    // otherwise (never on the kernels' own paths) element by element.
+    private static FloatVector loadQuant(Weight.Mapped w, long elem) {
+        int j = (int) (elem & 31);
+        if (32 % L != 0 || j % L != 0) {
+            float[] tmp = new float[L];
+            for (int i = 0; i < L; i++) tmp[i] = w.at(elem + i);
+            return FloatVector.fromArray(S, tmp, 0);
+        }
+        MemorySegment seg = w.seg();
+        long b = (elem >>> 5) * w.type().blockBytes;
+        float d = Float.float16ToFloat(seg.get(Weight.Mapped.H, b));
+        return quantLanes(seg, w.type(), b, j).mul(d);
+    }
+
+    // Lanes j..j+L-1 of the block at byte b, before scaling: q (Q8_0) or nibble − 8 (Q4_0).
+    private static FloatVector quantLanes(MemorySegment seg, DType type, long b, int j) {
+        if (type == DType.Q8_0) {
+            return (FloatVector) ByteVector.fromMemorySegment(SB, seg, b + 2 + j, LE).convertShape(VectorOperators.B2F, S, 0);
+        }
+        ByteVector q = ByteVector.fromMemorySegment(SB, seg, b + 2 + (j & 15), LE);
+        q = j < 16 ? q.and((byte) 15) : q.lanewise(VectorOperators.LSHR, 4).and((byte) 15);
+        return (FloatVector) q.sub((byte) 8).convertShape(VectorOperators.B2F, S, 0);
+    }
+
+    // Σ_p W(row, p)·vec[p] for block types: per block, Σ q·x in lanes, scaled by the block's d once.
+    private static float dotQuant(Weight.Mapped w, int row, int k, float[] vec, int v0) {
+        MemorySegment seg = w.seg();
+        DType type = w.type();
+        long b = (long) row * (k / 32) * type.blockBytes;
+        FloatVector acc = FloatVector.zero(S);
+        for (int p = 0; p < k; p += 32, b += type.blockBytes) {
+            FloatVector s = FloatVector.zero(S);
+            for (int j = 0; j < 32; j += L) s = quantLanes(seg, type, b, j).fma(FloatVector.fromArray(S, vec, v0 + p + j), s);
+            acc = s.fma(FloatVector.broadcast(S, Float.float16ToFloat(seg.get(Weight.Mapped.H, b))), acc);
+        }
+        return VectorMath.sum(acc);
+    }
+
+    private static void gemvRowsQuant(int t, Weight.Mapped w, float[] vec, int vecOff, float[] out, int outOff, boolean acc) {
+        int rows = w.rows(), k = w.cols();
+        int minRows = Math.max(4, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, k));
+        Parallel.forRange(t, rows, 4, minRows, (ci, r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                float s = dotQuant(w, r, k, vec, vecOff);
+                out[outOff + r] = acc ? out[outOff + r] + s : s;
+            }
+        });
     }
 
     private static IntVector widen(MemorySegment seg, long elem) {
@@ -109,6 +163,10 @@ final class VectorWeights {
     static void gemvRows(int t, Weight.Mapped w, float[] vec, int vecOff, float[] out, int outOff, boolean acc) {
         if (w.type() == DType.F32) {
             gemvRowsF32(t, w, vec, vecOff, out, outOff, acc);
+            return;
+        }
+        if (w.type().quantized() && 32 % L == 0) {
+            gemvRowsQuant(t, w, vec, vecOff, out, outOff, acc);
             return;
         }
         int rows = w.rows(), k = w.cols();

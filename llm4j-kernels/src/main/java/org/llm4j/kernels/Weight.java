@@ -41,14 +41,20 @@ public sealed interface Weight permits Weight.Heap, Weight.Mapped {
         }
     }
 
-    /** Little-endian elements of the given type; seg holds exactly rows·cols of them. */
+    /**
+     * Little-endian elements of the given type; seg holds exactly rows·cols of them. For block
+     * types (Q8_0, Q4_0) each row is a whole number of blocks.
+     */
     record Mapped(MemorySegment seg, DType type, int rows, int cols) implements Weight {
         static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
         static final ValueLayout.OfShort H = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
         public Mapped {
-            if (rows < 0 || cols < 0 || seg.byteSize() != (long) rows * cols * type.bytes) {
-                throw new IllegalArgumentException("a (" + rows + ", " + cols + ") " + type + " matrix needs " + (long) rows * cols * type.bytes
+            if (rows < 0 || cols < 0 || cols % type.blockSize != 0) {
+                throw new IllegalArgumentException("a (" + rows + ", " + cols + ") " + type + " matrix needs rows of whole " + type.blockSize + "-element blocks");
+            }
+            if (seg.byteSize() != type.byteSize((long) rows * cols)) {
+                throw new IllegalArgumentException("a (" + rows + ", " + cols + ") " + type + " matrix needs " + type.byteSize((long) rows * cols)
                         + " bytes, the segment has " + seg.byteSize());
             }
         }
@@ -59,6 +65,8 @@ public sealed interface Weight permits Weight.Heap, Weight.Mapped {
                 case F32 -> seg.get(F, 4 * i);
                 case F16 -> Float.float16ToFloat(seg.get(H, 2 * i));
                 case BF16 -> Float.intBitsToFloat(seg.get(H, 2 * i) << 16);
+                case Q8_0 -> Quant.q8_0(seg, i);
+                case Q4_0 -> Quant.q4_0(seg, i);
             };
         }
 
@@ -70,6 +78,7 @@ public sealed interface Weight permits Weight.Heap, Weight.Mapped {
                 case F32 -> MemorySegment.copy(seg, F, 4 * base, dst, dOff, n);
                 case F16 -> { for (int i = 0; i < n; i++) dst[dOff + i] = Float.float16ToFloat(seg.get(H, 2 * (base + i))); }
                 case BF16 -> { for (int i = 0; i < n; i++) dst[dOff + i] = Float.intBitsToFloat(seg.get(H, 2 * (base + i)) << 16); }
+                case Q8_0, Q4_0 -> Quant.row(seg, type, base, n, dst, dOff);
             }
         }
     }

@@ -15,12 +15,19 @@ class WeightKernelsTest {
 
     /** A mapped matrix (rows, cols) of the given type, starting at an odd byte to prove unaligned loads. */
     static Weight.Mapped mapped(Arena arena, float[] values, DType type, int rows, int cols) {
-        MemorySegment seg = arena.allocate((long) values.length * type.bytes + 1).asSlice(1);
+        if (type.quantized()) {
+            byte[] q = Quant.quantize(type, values);
+            MemorySegment seg = arena.allocate(q.length + 1).asSlice(1);
+            MemorySegment.copy(MemorySegment.ofArray(q), 0, seg, 0, q.length);
+            return new Weight.Mapped(seg, type, rows, cols);
+        }
+        MemorySegment seg = arena.allocate(type.byteSize(values.length) + 1).asSlice(1);
         for (int i = 0; i < values.length; i++) {
             switch (type) {
                 case F32 -> seg.set(Weight.Mapped.F, 4L * i, values[i]);
                 case F16 -> seg.set(Weight.Mapped.H, 2L * i, Float.floatToFloat16(values[i]));
                 case BF16 -> seg.set(Weight.Mapped.H, 2L * i, (short) (Float.floatToRawIntBits(values[i]) >>> 16));
+                case Q8_0, Q4_0 -> throw new AssertionError();
             }
         }
         return new Weight.Mapped(seg, type, rows, cols);
@@ -39,6 +46,7 @@ class WeightKernelsTest {
         for (int i = special.length; i < padded.length; i++) padded[i] = (float) Math.scalb(1.0 + i / 64.0, i % 40 - 26) * (i % 3 == 0 ? -1 : 1);
         try (Arena arena = Arena.ofShared()) {
             for (DType t : DType.values()) {
+                if (t.quantized()) continue; // QuantTest
                 Weight.Mapped w = mapped(arena, padded, t, 1, padded.length);
                 float[] viaRow = new float[padded.length], viaVector = new float[padded.length];
                 w.row(0, 0, padded.length, viaRow, 0);
@@ -48,6 +56,7 @@ class WeightKernelsTest {
                         case F32 -> padded[i];
                         case F16 -> Float.float16ToFloat(Float.floatToFloat16(padded[i]));
                         case BF16 -> Float.intBitsToFloat(Float.floatToRawIntBits(padded[i]) & 0xffff0000);
+                        case Q8_0, Q4_0 -> throw new AssertionError();
                     };
                     assertThat(Float.floatToIntBits(viaRow[i])).as(t + " row element " + i).isEqualTo(Float.floatToIntBits(expected));
                     assertThat(Float.floatToIntBits(viaVector[i])).as(t + " vector element " + i).isEqualTo(Float.floatToIntBits(expected));
@@ -68,6 +77,7 @@ class WeightKernelsTest {
                     float[] wv = random(r, k * n);
                     int rows = transposed ? n : k, cols = transposed ? k : n;
                     for (DType t : DType.values()) {
+                        if (t.quantized()) continue; // QuantTest: rows of whole blocks
                         Weight.Mapped w = mapped(arena, wv, t, rows, cols);
                         float[] expected = new float[m * n], actual = new float[m * n];
                         SCALAR.matmul(a, 0, w, transposed, expected, 0, m, false);

@@ -1,0 +1,60 @@
+// llama.cpp's public tokenizer test vectors, read through GGUF vocabulary files.
+package org.llm4j.format;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.llm4j.tokenizer.ByteLevelBpeTokenizer;
+import org.llm4j.tokenizer.SentencePieceBpeTokenizer;
+import org.llm4j.tokenizer.Tokenizer;
+
+class GgufVocabTest {
+    static Path dir() {
+        String m = System.getProperty("llm4j.data.mirror", "");
+        assumeTrue(!m.isBlank() && !m.startsWith("${") && Files.isDirectory(Path.of(m, "gguf-vocab")),
+                "set LLM4J_DATA_MIRROR to ../shared/data to run the GGUF vocabulary tests");
+        return Path.of(m, "gguf-vocab");
+    }
+
+    // test-tokenizer-0: each input encoded without BOS (add_special = false), specials not parsed.
+    static int[] encode(Tokenizer t, String text) {
+        return switch (t) {
+            case SentencePieceBpeTokenizer sp -> sp.encode(text, false);
+            case ByteLevelBpeTokenizer b -> b.encodeOrdinary(text);
+            default -> throw new IllegalStateException();
+        };
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ggml-vocab-llama-spm.gguf", "ggml-vocab-gpt-2.gguf"})
+    void testVectorsPassExactly(String name) throws IOException {
+        Path f = dir().resolve(name);
+        Gguf g = Gguf.read(f);
+        Tokenizer tok = GgufTokenizer.fromMetadata(g);
+        String[] inputs = Files.readString(Path.of(f + ".inp"), StandardCharsets.UTF_8).split("\n__ggml_vocab_test__\n", -1);
+        List<String> outs = Files.readAllLines(Path.of(f + ".out"), StandardCharsets.UTF_8);
+        // the .inp file ends with a separator line after the last input
+        int n = outs.size();
+        assertThat(inputs.length).isGreaterThanOrEqualTo(n);
+        int failures = 0;
+        StringBuilder report = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            String line = outs.get(i).strip();
+            int[] want = line.isEmpty() ? new int[0] : Arrays.stream(line.split(" +")).mapToInt(Integer::parseInt).toArray();
+            int[] got = encode(tok, inputs[i]);
+            if (!Arrays.equals(got, want)) {
+                failures++;
+                report.append("\n#").append(i).append(" ").append(inputs[i].replace("\n", "\\n")).append("\n want ").append(Arrays.toString(want)).append("\n got  ").append(Arrays.toString(got));
+            }
+        }
+        assertThat(failures).as(name + ":" + report).isZero();
+    }
+}

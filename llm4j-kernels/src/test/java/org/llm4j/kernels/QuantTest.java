@@ -1,0 +1,100 @@
+// Q8_0 and Q4_0: the block layouts decoded by hand, ggml's rounding, and the vector products against the scalar twin.
+package org.llm4j.kernels;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class QuantTest {
+    @Test
+    void blockLayoutsAreGgmls() {
+        float[] x = new float[32];
+        for (int j = 0; j < 32; j++) x[j] = j - 12.7f;               // max |x| = 18.3 at j = 31
+        byte[] q8 = Quant.quantize(DType.Q8_0, x);
+        assertThat(q8).hasSize(34);
+        float d8 = Float.float16ToFloat((short) ((q8[0] & 0xFF) | q8[1] << 8));
+        assertThat(d8).isCloseTo(18.3f / 127, org.assertj.core.data.Offset.offset(1e-4f));
+        assertThat(q8[2 + 31]).isEqualTo((byte) 127);
+        byte[] q4 = Quant.quantize(DType.Q4_0, x);
+        assertThat(q4).hasSize(18);
+        float d4 = Float.float16ToFloat((short) ((q4[0] & 0xFF) | q4[1] << 8));
+        assertThat(d4).isCloseTo(18.3f / -8, org.assertj.core.data.Offset.offset(1e-3f)); // sign of the largest value, as ggml
+        // x[31] = 18.3 = -8·d: nibble 0, the high half of byte 15; x[0] = -12.7 → 8 + round(-12.7/d) = 14, low half of byte 0.
+        assertThat((q4[2 + 15] & 0xFF) >>> 4).isZero();
+        assertThat(q4[2] & 15).isEqualTo(Math.min(15, (int) (-12.7f / d4 + 8.5f)));
+        Weight.Mapped w8 = new Weight.Mapped(MemorySegment.ofArray(q8), DType.Q8_0, 1, 32);
+        Weight.Mapped w4 = new Weight.Mapped(MemorySegment.ofArray(q4), DType.Q4_0, 1, 32);
+        for (int j = 0; j < 32; j++) {
+            assertThat(w8.get(0, j)).isEqualTo(q8[2 + j] * d8);
+            int nib = j < 16 ? q4[2 + j] & 15 : (q4[2 + j - 16] & 0xFF) >>> 4;
+            assertThat(w4.get(0, j)).isEqualTo((nib - 8) * d4);
+            assertThat(w8.get(0, j)).isCloseTo(x[j], org.assertj.core.data.Offset.offset(d8 * 0.55f + 1e-3f));
+            assertThat(w4.get(0, j)).isCloseTo(x[j], org.assertj.core.data.Offset.offset(Math.abs(d4) * 0.55f + 1e-2f));
+        }
+        // C's roundf: halves go away from zero (Java's Math.round would give -2 for -2.5).
+        float[] halves = new float[32];
+        halves[0] = 127f;
+        halves[1] = -2.5f;
+        assertThat(Quant.quantize(DType.Q8_0, halves)[3]).isEqualTo((byte) -3);
+    }
+
+    @Test
+    void vectorLoadsMatchElementReads() {
+        Random r = new Random(3);
+        float[] x = WeightKernelsTest.random(r, 256);
+        try (Arena arena = Arena.ofShared()) {
+            for (DType t : new DType[] {DType.Q8_0, DType.Q4_0}) {
+                Weight.Mapped w = WeightKernelsTest.mapped(arena, x, t, 2, 128);
+                float[] v = new float[VectorWeights.L];
+                for (int e = 0; e + VectorWeights.L <= 256; e += 3) {   // aligned and unaligned starts
+                    VectorWeights.load(w, e).intoArray(v, 0);
+                    for (int i = 0; i < v.length; i++) assertThat(v[i]).as(t + " element " + (e + i)).isEqualTo(w.at(e + i));
+                }
+                for (int c0 = 0; c0 < 128; c0 += 13) {                       // row segments starting anywhere in a block
+                    int n = Math.min(45, 128 - c0);
+                    float[] row = new float[n];
+                    w.row(1, c0, n, row, 0);
+                    for (int i = 0; i < n; i++) assertThat(row[i]).as(t + " row 1 column " + (c0 + i)).isEqualTo(w.get(1, c0 + i));
+                }
+            }
+        }
+    }
+
+    @Test
+    void quantizedProductsMatchTheScalarTwin() {
+        Random r = new Random(9);
+        int[][] shapes = {{1, 64, 29}, {1, 96, 130}, {3, 32, 45}, {5, 160, 33}, {1, 800, 1100}, {40, 64, 70}};
+        try (Arena arena = Arena.ofShared()) {
+            for (int[] s : shapes) {
+                int m = s[0], k = s[1], n = s[2];
+                float[] a = WeightKernelsTest.random(r, m * k);
+                for (boolean transposed : new boolean[] {true, false}) {
+                    int rows = transposed ? n : k, cols = transposed ? k : n;
+                    if (cols % 32 != 0) continue;
+                    float[] wv = WeightKernelsTest.random(r, k * n);
+                    for (DType t : new DType[] {DType.Q8_0, DType.Q4_0}) {
+                        Weight.Mapped w = WeightKernelsTest.mapped(arena, wv, t, rows, cols);
+                        float[] expected = new float[m * n], actual = new float[m * n];
+                        WeightKernelsTest.SCALAR.matmul(a, 0, w, transposed, expected, 0, m, false);
+                        WeightKernelsTest.VECTOR.matmul(a, 0, w, transposed, actual, 0, m, false);
+                        for (int i = 0; i < expected.length; i++) {
+                            assertThat(actual[i]).as(t + " " + (transposed ? "NT" : "NN") + " " + m + "x" + k + "x" + n + " at " + i)
+                                    .isCloseTo(expected[i], org.assertj.core.data.Offset.offset(1e-4f * (1 + Math.abs(expected[i])) * (float) Math.sqrt(k)));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void rowsMustHoldWholeBlocks() {
+        assertThatThrownBy(() -> new Weight.Mapped(MemorySegment.ofArray(new byte[34]), DType.Q8_0, 2, 16)).hasMessageContaining("whole 32-element blocks");
+        assertThatThrownBy(() -> new Weight.Mapped(MemorySegment.ofArray(new byte[35]), DType.Q8_0, 1, 32)).hasMessageContaining("needs 34 bytes");
+        assertThatThrownBy(() -> Quant.quantize(DType.Q4_0, new float[33])).hasMessageContaining("whole number");
+    }
+}
