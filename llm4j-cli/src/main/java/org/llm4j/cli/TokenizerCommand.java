@@ -64,7 +64,10 @@ public class TokenizerCommand implements Runnable {
                 // cores; memory holds the distinct pre-tokens and a few blocks, not the corpus.
                 var reader = new CorpusReader(corpus.options(0));
                 try (Progress bar = Progress.start("BPE count", CorpusReader.totalBytes(files), "B")) {
-                    tok = BpeTrainer.train(sink -> docCount[0] = reader.readPieces(files, sink::accept, bar).keptDocuments(),
+                    tok = BpeTrainer.train(sink -> docCount[0] = reader.readPieces(files, (piece, end) -> {
+                                sink.accept(piece, end);
+                                if (end && ++docCount[0] % 1000 == 0) bar.setExtra(String.format("%,d docs", docCount[0]));
+                            }, bar).keptDocuments(),
                             BpeTrainer.Config.of(vocabSize, specials).withMinFrequency(minFrequency).withProgress(true));
                 }
             } else {

@@ -72,12 +72,13 @@ public final class SyntheticCorpus {
 
     /**
      * The default sources, from a data mirror: tiny Shakespeare, the TinyStories sample and the
-     * SST-2 training sentences (the TSV's first column) — about 4.7 MB of text.
+     * SST-2 training sentences (the TSV's first column) — about 4.7 MB of text. The sample's
+     * "<|endoftext|>" separators become blank lines, so the output is plain text.
      */
     public static List<String> mirrorSources(Path mirror) {
         List<String> out = new ArrayList<>();
         out.add(TextLoader.read(mirror.resolve("tinyshakespeare/input.txt")));
-        out.add(TextLoader.read(mirror.resolve("tinystories-sample")));
+        out.add(TextLoader.read(mirror.resolve("tinystories-sample")).replace("<|endoftext|>", "\n\n"));
         Path sst = mirror.resolve("sst2/train_part.tsv");
         var sb = new StringBuilder();
         String[] lines = TextLoader.read(sst).split("\n");
