@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "data", mixinStandardHelpOptions = true, description = "Prepare token shards from a corpus, and inspect them.",
-        subcommands = {DataCommand.Prepare.class, DataCommand.Stats.class})
+        subcommands = {DataCommand.Prepare.class, DataCommand.Stats.class, DataCommand.Synth.class})
 public class DataCommand implements Runnable {
     @Spec CommandSpec spec;
 
@@ -161,6 +161,57 @@ public class DataCommand implements Runnable {
                 }
             }
             return 0;
+        }
+    }
+
+    @Command(name = "synth", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Write a deterministic synthetic English-like corpus of a given size (an order-2 word Markov chain over",
+                    "tiny Shakespeare, the TinyStories sample and SST-2 from the data mirror, with a growing vocabulary, numbers,",
+                    "mixed case and lines in other scripts): benchmark data for machines without internet. Not natural text."})
+    static class Synth implements Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Mixin Common.DataOptions data = new Common.DataOptions();
+        @Option(names = "--size", defaultValue = "100MB", paramLabel = "N[KB|MB|GB]", description = "Bytes to write (decimal units; whole lines, so slightly more). Default: ${DEFAULT-VALUE}.")
+        String size;
+        @Option(names = "--seed", defaultValue = "1", description = "Sampling seed: the same seed and sources give the same bytes. Default: ${DEFAULT-VALUE}.")
+        long seed;
+        @Option(names = "--from", split = ",", paramLabel = "FILE", description = "UTF-8 source texts instead of the mirror's three corpora.")
+        List<Path> from;
+        @Option(names = "--out", required = true, paramLabel = "FILE", description = "Output file (written atomically).")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            long bytes = parseSize(size);
+            List<String> sources;
+            if (from != null && !from.isEmpty()) {
+                sources = new java.util.ArrayList<>();
+                for (Path p : from) sources.add(org.llm4j.data.TextLoader.read(p));
+            } else {
+                Path mirror = data.store().mirror().orElseThrow(() -> new IllegalArgumentException(
+                        "data synth needs --mirror DIR (or $LLM4J_DATA_MIRROR) holding tinyshakespeare/, tinystories-sample/ and sst2/, or --from FILE,..."));
+                sources = org.llm4j.data.SyntheticCorpus.mirrorSources(mirror);
+            }
+            long t0 = System.nanoTime();
+            var gen = new org.llm4j.data.SyntheticCorpus(sources);
+            long[] written = {0};
+            try (Progress bar = Progress.start("synth", bytes, "B")) {
+                AtomicFiles.write(out, os -> written[0] = gen.generate(bytes, seed, os, bar));
+            }
+            spec.commandLine().getOut().printf("wrote %s: %,d bytes (seed %d, %,d source words) in %.1f s%n", out, written[0], seed,
+                    gen.sourceVocabulary(), (System.nanoTime() - t0) / 1e9);
+            return 0;
+        }
+
+        static long parseSize(String s) {
+            var m = java.util.regex.Pattern.compile("(?i)\\s*(\\d+(?:\\.\\d+)?)\\s*(B|KB|MB|GB)?\\s*").matcher(s);
+            if (!m.matches()) throw new IllegalArgumentException("--size: expected a number with an optional KB, MB or GB, got '" + s + "'");
+            double n = Double.parseDouble(m.group(1));
+            String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(java.util.Locale.ROOT);
+            long mult = switch (unit) { case "KB" -> 1_000L; case "MB" -> 1_000_000L; case "GB" -> 1_000_000_000L; default -> 1L; };
+            long v = (long) (n * mult);
+            if (v < 1 || v > (1L << 40)) throw new IllegalArgumentException("--size must be between 1 byte and 1 TB, got '" + s + "'");
+            return v;
         }
     }
 }

@@ -55,31 +55,47 @@ public class TokenizerCommand implements Runnable {
         public Integer call() throws Exception {
             List<Path> files = corpus.files();
             if (files.isEmpty()) throw new IllegalArgumentException("--data matched no files");
-            List<String> docs = new java.util.ArrayList<>();
-            try (Progress bar = Progress.start("read", CorpusReader.totalBytes(files), "B")) {
-                new CorpusReader(corpus.options(0)).read(files, d -> docs.add(d.text()), bar);
-            }
+            if (!List.of("bpe", "word", "char").contains(type)) throw new IllegalArgumentException("--type must be bpe, word or char, got '" + type + "'");
             long t0 = System.nanoTime();
-            Tokenizer tok = switch (type) {
-                case "bpe" -> BpeTrainer.train(docs, BpeTrainer.Config.of(vocabSize, specials).withMinFrequency(minFrequency).withProgress(true));
-                case "char" -> CharTokenizer.fit(String.join("\n", docs));
-                case "word" -> {
-                    WordTokenizer.Punctuation p;
-                    try {
-                        p = WordTokenizer.Punctuation.valueOf(punctuation.toUpperCase(java.util.Locale.ROOT));
-                    } catch (IllegalArgumentException e) {
-                        throw new IllegalArgumentException("--punctuation must be remove, split or keep, got '" + punctuation + "'");
-                    }
-                    java.util.Set<String> stop = stopWords == null ? java.util.Set.of()
-                            : stopWords.equals("english") ? WordTokenizer.ENGLISH_STOP_WORDS
-                            : java.util.Set.copyOf(java.nio.file.Files.readAllLines(Path.of(stopWords)).stream().map(String::strip).filter(x -> !x.isEmpty()).toList());
-                    yield WordTokenizer.fit(docs, new WordTokenizer.Options(!keepCase, "NFKC", p, stop, Math.max(1, minFrequency), vocabSize));
+            long[] docCount = {0};
+            Tokenizer tok;
+            if (type.equals("bpe")) {
+                // Streamed: the corpus is read block by block while pre-tokens are counted on all
+                // cores; memory holds the distinct pre-tokens and a few blocks, not the corpus.
+                var reader = new CorpusReader(corpus.options(0));
+                try (Progress bar = Progress.start("BPE count", CorpusReader.totalBytes(files), "B")) {
+                    tok = BpeTrainer.train(sink -> docCount[0] = reader.readPieces(files, (piece, end) -> {
+                                sink.accept(piece, end);
+                                if (end && ++docCount[0] % 1000 == 0) bar.setExtra(String.format("%,d docs", docCount[0]));
+                            }, bar).keptDocuments(),
+                            BpeTrainer.Config.of(vocabSize, specials).withMinFrequency(minFrequency).withProgress(true));
                 }
-                default -> throw new IllegalArgumentException("--type must be bpe, word or char, got '" + type + "'");
-            };
+            } else {
+                List<String> docs = new java.util.ArrayList<>();
+                try (Progress bar = Progress.start("read", CorpusReader.totalBytes(files), "B")) {
+                    new CorpusReader(corpus.options(0)).read(files, d -> docs.add(d.text()), bar);
+                }
+                docCount[0] = docs.size();
+                tok = switch (type) {
+                    case "char" -> CharTokenizer.fit(String.join("\n", docs));
+                    case "word" -> {
+                        WordTokenizer.Punctuation p;
+                        try {
+                            p = WordTokenizer.Punctuation.valueOf(punctuation.toUpperCase(java.util.Locale.ROOT));
+                        } catch (IllegalArgumentException e) {
+                            throw new IllegalArgumentException("--punctuation must be remove, split or keep, got '" + punctuation + "'");
+                        }
+                        java.util.Set<String> stop = stopWords == null ? java.util.Set.of()
+                                : stopWords.equals("english") ? WordTokenizer.ENGLISH_STOP_WORDS
+                                : java.util.Set.copyOf(java.nio.file.Files.readAllLines(Path.of(stopWords)).stream().map(String::strip).filter(x -> !x.isEmpty()).toList());
+                        yield WordTokenizer.fit(docs, new WordTokenizer.Options(!keepCase, "NFKC", p, stop, Math.max(1, minFrequency), vocabSize));
+                    }
+                    default -> throw new IllegalArgumentException("--type must be bpe, word or char, got '" + type + "'");
+                };
+            }
             AtomicFiles.writeString(out, tok.toJson());
             spec.commandLine().getOut().printf("trained a %s tokenizer of %,d tokens on %,d documents in %.1f s; wrote %s%n", type, tok.vocabSize(),
-                    docs.size(), (System.nanoTime() - t0) / 1e9, out);
+                    docCount[0], (System.nanoTime() - t0) / 1e9, out);
             return 0;
         }
     }

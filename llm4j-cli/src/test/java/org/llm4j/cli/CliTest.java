@@ -253,6 +253,36 @@ class CliTest {
     }
 
     @Test
+    void dataSynthIsDeterministicAndTokenizerTrainStreamsItAndNamesBadBytes(@TempDir Path dir) throws Exception {
+        Path src = dir.resolve("src.txt");
+        Files.writeString(src, "The cat sat on the mat.\nThe dog sat on the log, and the cat ran.\n\nA bird sang.\n");
+        Path a = dir.resolve("a.txt"), b = dir.resolve("b.txt");
+        Run s1 = run("data", "synth", "--from", src.toString(), "--size", "30KB", "--seed", "3", "--out", a.toString());
+        assertThat(s1.code()).as(s1.err()).isZero();
+        assertThat(s1.out()).contains("wrote " + a);
+        assertThat(run("data", "synth", "--from", src.toString(), "--size", "30KB", "--seed", "3", "--out", b.toString()).code()).isZero();
+        assertThat(Files.size(a)).isGreaterThanOrEqualTo(30_000);
+        assertThat(Files.mismatch(a, b)).isEqualTo(-1L);
+        Run badSize = run("data", "synth", "--from", src.toString(), "--size", "lots", "--out", b.toString());
+        assertThat(badSize.code()).isEqualTo(2);
+        assertThat(badSize.err()).contains("--size");
+
+        Path tok = dir.resolve("tok.json");
+        Run tt = run("tokenizer", "train", "--data", a.toString(), "--vocab-size", "400", "--out", tok.toString());
+        assertThat(tt.code()).as(tt.err()).isZero();
+        assertThat(tt.out()).contains("bpe tokenizer of 400 tokens on 1 documents");
+        var inMemory = org.llm4j.tokenizer.BpeTrainer.train(Files.readString(a), 400, java.util.List.of("<|endoftext|>"));
+        assertThat(Files.readString(tok)).isEqualTo(inMemory.toJson());
+
+        Path bad = dir.resolve("bad.txt");
+        Files.write(bad, new byte[] {'o', 'k', '\n', 'x', (byte) 0xFF, '\n'});
+        Run badBytes = run("tokenizer", "train", "--data", bad.toString(), "--vocab-size", "300", "--out", dir.resolve("t2.json").toString());
+        assertThat(badBytes.code()).isEqualTo(2);
+        assertThat(badBytes.err()).contains(bad.toString(), "byte offset 4", "line 2");
+        assertThat(dir.resolve("t2.json")).doesNotExist();
+    }
+
+    @Test
     void convertTheRealPyTorchCharLstmThenGenerate(@TempDir Path dir) {
         String mirror = System.getProperty("llm4j.data.mirror", "");
         assumeTrue(!mirror.isBlank() && !mirror.startsWith("${") && Files.isDirectory(Path.of(mirror)),

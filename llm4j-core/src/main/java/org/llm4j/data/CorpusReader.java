@@ -142,8 +142,12 @@ public final class CorpusReader {
     }
 
     private static byte[] sha256(byte[] bytes) {
+        return newSha256().digest(bytes);
+    }
+
+    private static MessageDigest newSha256() {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(bytes);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JVM has SHA-256", e);
         }
@@ -158,6 +162,11 @@ public final class CorpusReader {
     // progress (may be null) is stepped by compressed bytes of input, against totalBytes(files).
     public CorpusStats read(List<Path> files, Consumer<Document> sink, Progress progress) {
         var pass = new Pass(sink);
+        read(files, pass, progress);
+        return pass.stats();
+    }
+
+    private void read(List<Path> files, Pass pass, Progress progress) {
         for (Path f : files) {
             Kind kind = kindOf(f);
             if (kind == null) throw new DatasetException(f + ": unsupported corpus file type; expected " + SUFFIXES);
@@ -177,7 +186,123 @@ public final class CorpusReader {
                 throw new DatasetException("cannot read " + f + ": " + e, e);
             }
         }
+    }
+
+    /** Where readPieces sends text: the pieces of one document in order, the last with endOfDocument. */
+    public interface Pieces {
+        void accept(String text, boolean endOfDocument);
+    }
+
+    /**
+     * As read, for consumers that need only the text (tokenizer training): the same documents,
+     * filters and statistics, but a whole-file .txt document is never held in memory. It is
+     * decoded and normalized in blocks of about a MiB cut at line ends, first to decide whether
+     * it is kept (length, duplicate: a SHA-256 of its normalized text, as read computes), then to
+     * send the blocks. Other documents arrive as one piece. progress steps by input bytes.
+     */
+    public CorpusStats readPieces(List<Path> files, Pieces sink, Progress progress) {
+        var pass = new Pass(d -> sink.accept(d.text(), true));
+        for (Path f : files) {
+            Kind kind = kindOf(f);
+            if (kind == null) throw new DatasetException(f + ": unsupported corpus file type; expected " + SUFFIXES);
+            if (kind != Kind.TXT || options.splitParagraphs()) {
+                read(List.of(f), pass, progress);
+                continue;
+            }
+            pass.files++;
+            var doc = new StreamedDocument();
+            blocks(f, null, doc::add, pass);
+            if (pass.admit(doc.digest.digest(), doc.chars, doc.blank, doc.bytes)) {
+                blocks(f, progress, text -> sink.accept(text, false), null);
+                sink.accept("", true);
+            } else if (progress != null) {
+                progress.step(fileSize(f));
+            }
+        }
         return pass.stats();
+    }
+
+    // Length, blankness and hash of a document seen block by block.
+    private static final class StreamedDocument {
+        final MessageDigest digest = newSha256();
+        long chars, bytes;
+        boolean blank = true;
+
+        void add(String text) {
+            byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+            digest.update(utf8);
+            bytes += utf8.length;
+            chars += text.codePointCount(0, text.length());
+            if (blank && !text.isBlank()) blank = false;
+        }
+    }
+
+    // Decodes f strictly as UTF-8 in blocks, drops a leading BOM, normalizes, and sends text cut
+    // after a '\n' (a boundary that no normalization form moves) to out. counter (may be null)
+    // counts the plain bytes into the pass statistics.
+    private void blocks(Path f, Progress progress, Consumer<String> out, Pass counter) {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        int block = 1 << 20;
+        ByteBuffer bytes = ByteBuffer.allocate(block);
+        CharBuffer chars = CharBuffer.allocate(block);   // UTF-8 never gives more chars than bytes
+        var carry = new StringBuilder();
+        long decoded = 0, lines = 1;
+        boolean first = true;
+        try (InputStream raw = Files.newInputStream(f);
+             InputStream counted = new Counting(raw, progress == null ? n -> {} : progress::step);
+             InputStream in = f.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gz")
+                     ? new GZIPInputStream(counted, 1 << 16) : counted) {
+            boolean eof = false;
+            while (!eof) {
+                int n = in.read(bytes.array(), bytes.position(), bytes.remaining());
+                if (n < 0) eof = true;
+                else bytes.position(bytes.position() + n);
+                if (counter != null && n > 0) counter.bytesRead += n;
+                bytes.flip();
+                CoderResult r = decoder.decode(bytes, chars, eof);
+                if (!r.isError() && eof) r = decoder.flush(chars);
+                chars.flip();
+                String text = chars.toString();
+                chars.clear();
+                if (r.isError()) {
+                    for (int i = 0; i < text.length(); i++) if (text.charAt(i) == '\n') lines++;
+                    var sb = new StringBuilder();
+                    for (int i = bytes.position(); i < Math.min(bytes.limit(), bytes.position() + Math.max(1, r.length())); i++)
+                        sb.append(String.format(" 0x%02X", bytes.get(i) & 0xFF));
+                    throw new DatasetException(f + " is not valid UTF-8: bad byte sequence" + sb + " at byte offset "
+                            + (decoded + bytes.position()) + " (line " + lines + "); convert it to UTF-8, e.g. iconv -f LATIN1 -t UTF-8");
+                }
+                decoded += bytes.position();
+                bytes.compact();
+                if (first && !text.isEmpty()) {
+                    if (text.charAt(0) == '\uFEFF') text = text.substring(1);
+                    first = false;
+                }
+                for (int i = 0; i < text.length(); i++) if (text.charAt(i) == '\n') lines++;
+                carry.append(text);
+                int cut = eof ? carry.length() : carry.lastIndexOf("\n") + 1;
+                if (cut == 0 && options.normalization() == null) cut = carry.length(); // no line end yet: nothing to normalize across
+                if (cut == 0 && carry.length() > options.maxDocumentBytes())
+                    throw new DatasetException(f + " line " + lines + ": longer than the limit of " + options.maxDocumentBytes() + " bytes");
+                if (cut > 0) {
+                    String piece = carry.substring(0, cut);
+                    carry.delete(0, cut);
+                    if (options.normalization() != null) piece = Normalizer.normalize(piece, options.normalization());
+                    if (!piece.isEmpty()) out.accept(piece);
+                }
+            }
+        } catch (IOException e) {
+            throw new DatasetException("cannot read " + f + ": " + e, e);
+        }
+    }
+
+    private static long fileSize(Path f) {
+        try {
+            return Files.size(f);
+        } catch (IOException e) {
+            throw new DatasetException("cannot read " + f + ": " + e, e);
+        }
     }
 
     private void readText(Path f, InputStream in, Pass pass) throws IOException {
@@ -322,27 +447,32 @@ public final class CorpusReader {
         private record Key(long hi, long lo) {}
 
         void offer(String text, Path file, long line) {
-            documentsRead++;
             if (options.normalization() != null) text = Normalizer.normalize(text, options.normalization());
-            int chars = text.codePointCount(0, text.length());
-            if (chars < options.minChars() || text.isBlank()) {
-                droppedShort++;
-                return;
-            }
             byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
             byte[] digest = sha256(utf8);
+            if (admit(digest, text.codePointCount(0, text.length()), text.isBlank(), utf8.length))
+                sink.accept(new Document(text, file, line, isValidation(digest, options.valFraction())));
+        }
+
+        // The filters, dedupe and counts for one document, from its normalized text's SHA-256,
+        // code points, blankness and UTF-8 length. True when it is kept.
+        boolean admit(byte[] digest, long chars, boolean blank, long utf8Bytes) {
+            documentsRead++;
+            if (chars < options.minChars() || blank) {
+                droppedShort++;
+                return false;
+            }
             if (options.dedupe()) {
                 ByteBuffer d = ByteBuffer.wrap(digest);
                 if (!seen.add(new Key(d.getLong(0), d.getLong(8)))) {
                     droppedDuplicate++;
-                    return;
+                    return false;
                 }
             }
-            boolean val = isValidation(digest, options.valFraction());
-            if (val) validation++; else train++;
+            if (isValidation(digest, options.valFraction())) validation++; else train++;
             keptChars += chars;
-            keptBytes += utf8.length;
-            sink.accept(new Document(text, file, line, val));
+            keptBytes += utf8Bytes;
+            return true;
         }
 
         CorpusStats stats() {

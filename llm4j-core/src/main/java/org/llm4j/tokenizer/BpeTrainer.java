@@ -66,6 +66,21 @@ public final class BpeTrainer {
         return train(List.of(text), Config.of(vocabSize, specialTokens));
     }
 
+    /** Where a document's text goes, piece by piece: accept(piece, false) ... accept(last, true). */
+    public interface TextSink {
+        void accept(String piece, boolean endOfDocument);
+    }
+
+    /**
+     * A corpus that pushes its documents into a sink, in pieces if it likes: a piece may end
+     * anywhere, even inside a word or a special token, and the trainer joins the pieces of a
+     * document before it cuts them. So a corpus far larger than memory streams through
+     * (CorpusReader.readPieces is one), and only the pre-token counts stay.
+     */
+    public interface Corpus {
+        void feed(TextSink sink);
+    }
+
     /**
      * Learns merges until the vocabulary holds config.vocabSize tokens, or no pair is left (or
      * frequent enough): then the vocabulary is smaller. Documents are pre-tokenized on their own,
@@ -76,16 +91,41 @@ public final class BpeTrainer {
         return learn(words, config);
     }
 
+    /**
+     * As train(documents, config), for a corpus that streams (see Corpus). The corpus reports its
+     * own reading progress (it knows the bytes and can give an ETA; CorpusReader.readPieces takes
+     * a bar); config.progress adds the bar of the merges.
+     */
+    public static ByteLevelBpeTokenizer train(Corpus corpus, Config config) {
+        Map<String, Long> words = countWords(corpus, config.specialTokens(), config.threadCount(), CHUNK_CHARS, false);
+        return learn(words, config);
+    }
+
     // ---- counting pre-tokens ---------------------------------------------------------------------
 
     private record Span(String s, int from, int to) {}
 
+    static Map<String, Long> countWords(Iterable<String> documents, List<String> specials, int threads, int chunkChars, boolean progress) {
+        return countWords(sink -> {
+            for (String d : documents) sink.accept(d, true);
+        }, specials, threads, chunkChars, progress);
+    }
+
     // Pre-token (as text) → how often it occurs. Text is cut at special tokens first, as encode()
     // does, then into chunks that are counted in parallel and summed: the sums do not depend on
-    // the chunking or the thread count, because each cut is at a pre-token boundary (see safeCut).
-    static Map<String, Long> countWords(Iterable<String> documents, List<String> specials, int threads, int chunkChars, boolean progress) {
-        Map<String, Long> total = new HashMap<>();
-        ArrayDeque<Future<Map<String, long[]>>> inFlight = new ArrayDeque<>();
+    // the chunking, the pieces a corpus arrives in or the thread count, because each cut is at a
+    // pre-token boundary that no special token spans (see safeCut and Joiner).
+    static Map<String, Long> countWords(Corpus corpus, List<String> specials, int threads, int chunkChars, boolean progress) {
+        // Each counting thread adds into its own map, so the thread that reads the corpus never
+        // merges counts (it did, and it was the bottleneck); the maps are summed at the end. Each
+        // holds at most the distinct pre-tokens, so memory stays proportional to them.
+        List<PieceCounter> perThread = Collections.synchronizedList(new ArrayList<>());
+        ThreadLocal<PieceCounter> local = ThreadLocal.withInitial(() -> {
+            PieceCounter m = new PieceCounter();
+            perThread.add(m);
+            return m;
+        });
+        ArrayDeque<Future<?>> inFlight = new ArrayDeque<>();
         try (ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
                  Thread t = new Thread(r, "bpe-count");
                  t.setDaemon(true);
@@ -100,27 +140,36 @@ public final class BpeTrainer {
                 if (batchChars[0] >= chunkChars) {
                     // Bounded work in flight: at most 2 tasks per thread are queued, so memory
                     // does not grow with a long stream of documents.
-                    if (inFlight.size() >= 2 * threads) mergeInto(total, inFlight.removeFirst());
+                    if (inFlight.size() >= 2 * threads) await(inFlight.removeFirst());
                     List<Span> work = List.copyOf(batch);
-                    inFlight.addLast(pool.submit(() -> countSpans(work)));
+                    inFlight.addLast(pool.submit(() -> countSpans(work, local.get())));
                     if (bar != null) bar.step(batchChars[0]);
                     batch.clear();
                     batchChars[0] = 0;
                 }
             };
-            for (String doc : documents) splitAtSpecials(doc, specials, (from, to) -> splitChunks(doc, from, to, chunkChars, add));
+            Consumer<String> document = doc -> splitAtSpecials(doc, specials, (from, to) -> splitChunks(doc, from, to, chunkChars, add));
+            corpus.feed(new Joiner(specials, chunkChars, document));
             if (!batch.isEmpty()) {
-                inFlight.addLast(pool.submit(() -> countSpans(List.copyOf(batch))));
+                List<Span> work = List.copyOf(batch);
+                inFlight.addLast(pool.submit(() -> countSpans(work, local.get())));
                 if (bar != null) bar.step(batchChars[0]);
             }
-            while (!inFlight.isEmpty()) mergeInto(total, inFlight.removeFirst());
+            while (!inFlight.isEmpty()) await(inFlight.removeFirst());
         }
+        // The largest map becomes the total; the others are added into it.
+        perThread.sort(Comparator.comparingInt(PieceCounter::size).reversed());
+        if (perThread.isEmpty()) return new HashMap<>();
+        PieceCounter first = perThread.get(0);
+        for (int i = 1; i < perThread.size(); i++) first.addAll(perThread.get(i));
+        Map<String, Long> total = HashMap.newHashMap(first.size());
+        first.putAllInto(total);
         return total;
     }
 
-    private static void mergeInto(Map<String, Long> total, Future<Map<String, long[]>> f) {
+    private static void await(Future<?> f) {
         try {
-            for (var e : f.get().entrySet()) total.merge(e.getKey(), e.getValue()[0], Long::sum);
+            f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while counting words", e);
@@ -129,16 +178,77 @@ public final class BpeTrainer {
         }
     }
 
-    private static Map<String, long[]> countSpans(List<Span> spans) {
-        Map<String, long[]> counts = new HashMap<>();
+    private static void countSpans(List<Span> spans, PieceCounter counts) {
         for (Span sp : spans) {
             for (int i = sp.from; i < sp.to; ) {
                 int e = Gpt2PreTokenizer.next(sp.s, i, sp.to);
-                counts.computeIfAbsent(sp.s.substring(i, e), k -> new long[1])[0]++;
+                counts.add(sp.s, i, e);
                 i = e;
             }
         }
-        return counts;
+    }
+
+    // Joins the pieces of a document and hands on its longest prefix that ends at a safe cut
+    // once chunkChars have gathered, so a document of any length is held only a chunk at a time.
+    // The prefix and the rest give the pieces and special tokens of the whole: the cut is a safe
+    // cut (see safeCut), no special token covers it, and none can still be growing across it,
+    // because at least the longest special's length follows it in the buffer.
+    private static final class Joiner implements TextSink {
+        private final List<String> specials;
+        private final int chunkChars, maxSpecial;
+        private final Consumer<String> document;
+        private final StringBuilder carry = new StringBuilder();
+        private int triedAt;    // carry length at the last failed search for a cut
+
+        Joiner(List<String> specials, int chunkChars, Consumer<String> document) {
+            this.specials = specials;
+            this.chunkChars = chunkChars;
+            this.document = document;
+            this.maxSpecial = specials.stream().mapToInt(String::length).max().orElse(0);
+        }
+
+        @Override
+        public void accept(String piece, boolean end) {
+            if (carry.isEmpty() && end) {
+                document.accept(piece);
+                return;
+            }
+            carry.append(piece);
+            if (end) {
+                String doc = carry.toString();
+                carry.setLength(0);
+                triedAt = 0;
+                document.accept(doc);
+                return;
+            }
+            if (carry.length() < chunkChars || carry.length() - triedAt < chunkChars / 2) return;
+            int p = lastCut();
+            if (p <= 0) {
+                triedAt = carry.length();
+                return;
+            }
+            String head = carry.substring(0, p);
+            carry.delete(0, p);
+            triedAt = 0;
+            document.accept(head);
+        }
+
+        private int lastCut() {
+            for (int p = carry.length() - maxSpecial - 2; p >= 1; p--) {
+                if (carry.charAt(p) != ' ' || Gpt2PreTokenizer.isWhiteSpace(carry.charAt(p - 1)) || Gpt2PreTokenizer.isWhiteSpace(carry.charAt(p + 1))) continue;
+                if (!insideSpecial(p)) return p;
+            }
+            return -1;
+        }
+
+        private boolean insideSpecial(int p) {
+            for (String sp : specials) {
+                if (sp.indexOf(' ') < 0) continue; // covering p means containing the ' ' at p
+                int at = carry.indexOf(sp, Math.max(0, p - sp.length() + 1));
+                if (at >= 0 && at <= p) return true;
+            }
+            return false;
+        }
     }
 
     private interface Range { void accept(int from, int to); }

@@ -215,4 +215,54 @@ class CorpusReaderTest {
         Path t = write("long.txt", "y".repeat(5000));
         assertThatThrownBy(() -> read(CorpusOptions.DEFAULTS.withMaxDocumentBytes(1000), t)).hasMessageContaining(t.toString());
     }
+
+    // readPieces (tokenizer training) sees the same documents and statistics as read, with whole
+    // .txt files streamed in blocks: BOM, CRLF, normalization across block ends, duplicates,
+    // blank files, .gz, and other file types passed through whole.
+    @Test
+    void readPiecesGivesTheDocumentsOfRead() throws IOException {
+        var big = new StringBuilder("\uFEFF");
+        var r = new java.util.Random(7);
+        while (big.length() < 3_000_000) {
+            big.append(r.nextInt(5) == 0 ? "ﬁne cafe\u0301 😀 " : "word ").append(r.nextInt(40) == 0 ? "\r\n" : "");
+            if (r.nextInt(200) == 0) big.append('\n');
+        }
+        Path a = write("a.txt", big.toString());
+        Path dup = write("dup.txt", big.toString());
+        Path blank = write("blank.txt", " \n\t\n");
+        Path gz = writeGz("c.txt.gz", "gzipped e\u0301 text\n" + big.substring(1, 50_000));
+        Path jsonl = write("d.jsonl", "{\"text\":\"x\"}\n{\"text\":\"ﬁ\"}\n");
+        for (CorpusOptions o : List.of(CorpusOptions.DEFAULTS, CorpusOptions.DEFAULTS.withNormalization(Normalizer.Form.NFKC).withMinChars(2))) {
+            var docs = new ArrayList<String>();
+            CorpusStats whole = new CorpusReader(o).read(List.of(a, dup, blank, gz, jsonl), d -> docs.add(d.text()));
+            var streamed = new ArrayList<String>();
+            var current = new StringBuilder();
+            int[] pieces = {0};
+            CorpusStats pieced = new CorpusReader(o).readPieces(List.of(a, dup, blank, gz, jsonl), (text, end) -> {
+                pieces[0]++;
+                current.append(text);
+                if (end) {
+                    streamed.add(current.toString());
+                    current.setLength(0);
+                }
+            }, null);
+            assertThat(streamed).isEqualTo(docs);
+            assertThat(pieced).isEqualTo(whole);
+            assertThat(pieces[0]).isGreaterThan(docs.size() + 2);
+        }
+    }
+
+    @Test
+    void readPiecesNamesTheFileOffsetAndLineOfInvalidUtf8() throws IOException {
+        Path f = dir.resolve("bad.txt");
+        byte[] head = "line\n".repeat(400_000).getBytes(StandardCharsets.UTF_8); // 2,000,000 bytes: past the first block
+        byte[] bytes = java.util.Arrays.copyOf(head, head.length + 3);
+        bytes[head.length] = 'a';
+        bytes[head.length + 1] = (byte) 0xC3; // a lead byte followed by ASCII
+        bytes[head.length + 2] = '(';
+        Files.write(f, bytes);
+        assertThatThrownBy(() -> new CorpusReader(CorpusOptions.DEFAULTS).readPieces(List.of(f), (t, e) -> {}, null))
+                .isInstanceOf(DatasetException.class)
+                .hasMessageContaining(f.toString()).hasMessageContaining("byte offset 2000001").hasMessageContaining("line 400001");
+    }
 }

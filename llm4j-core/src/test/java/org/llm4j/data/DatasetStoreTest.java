@@ -173,13 +173,15 @@ class DatasetStoreTest {
     @Test
     void stalledServerTimesOutAndKeepsThePartForResume() throws IOException {
         stallAfterBytes = 50_000;
-        DatasetStore s = store().withTimeouts(Duration.ofSeconds(2), Duration.ofMillis(300));
+        // NOTE: generous timeouts, and the bound only catches a hang: at load 12 on two cores the
+        // response headers took over 300 ms, and the stall was never reached.
+        DatasetStore s = store().withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(2));
         long t0 = System.nanoTime();
         assertThatThrownBy(() -> s.resolve(spec))
                 .isInstanceOf(DatasetException.class)
                 .hasMessageContaining("no data for")
                 .hasMessageContaining("resume");
-        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(60));
         assertThat(Files.size(cache.resolve("datasets/testcorpus/corpus.txt.part"))).isEqualTo(50_000);
 
         stallAfterBytes = -1;

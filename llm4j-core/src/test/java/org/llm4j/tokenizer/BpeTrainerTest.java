@@ -189,6 +189,51 @@ class BpeTrainerTest {
     }
 
     @Test
+    void countsTheSameWordsWhateverPiecesADocumentArrivesIn() throws IOException {
+        // Pieces cut anywhere: inside words, white-space runs, surrogate pairs and special tokens
+        // (one of which holds a space), with chunks small enough that the joiner cuts often.
+        List<String> specials = List.of("<|endoftext|>", "<sep here>");
+        String text = TestData.shakespeare().substring(0, 200_000).replace("\n\n", "\n<|endoftext|>\n")
+                + TestData.MIXED.repeat(30) + " a <sep here> b  <sep here>   c<|endoftext|>";
+        Map<String, Long> whole = BpeTrainer.countWords(List.of(text, "second document  "), specials, 1, Integer.MAX_VALUE, false);
+        var r = new java.util.Random(5);
+        for (int chunk : new int[] {64, 1000, BpeTrainer.CHUNK_CHARS}) {
+            Map<String, Long> streamed = BpeTrainer.countWords((BpeTrainer.Corpus) sink -> {
+                for (int at = 0; at < text.length(); ) {
+                    int end = Math.min(text.length(), at + 1 + r.nextInt(chunk * 3));
+                    sink.accept(text.substring(at, end), false);
+                    at = end;
+                }
+                sink.accept("", true);
+                sink.accept("second document  ", true);
+            }, specials, 2, chunk, false);
+            assertThat(streamed).as("chunk " + chunk).isEqualTo(whole);
+        }
+    }
+
+    @Test
+    void trainingFromAStreamedCorpusEqualsTrainingFromMemory() throws IOException {
+        // The same text, once as a String, once read from a .txt.gz file block by block by
+        // CorpusReader.readPieces (as `llm4j tokenizer train` does): the same merges.
+        String text = TestData.shakespeare() + "<|endoftext|>" + TestData.MIXED.repeat(10);
+        Path gz = tmp.resolve("corpus.txt.gz");
+        try (var out = new java.util.zip.GZIPOutputStream(java.nio.file.Files.newOutputStream(gz))) {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+        var config = BpeTrainer.Config.of(3000, List.of("<|endoftext|>"));
+        ByteLevelBpeTokenizer inMemory = BpeTrainer.train(List.of(text), config);
+        var reader = new org.llm4j.data.CorpusReader(org.llm4j.data.CorpusOptions.DEFAULTS);
+        int[] pieces = {0};
+        ByteLevelBpeTokenizer streamed = BpeTrainer.train(sink -> reader.readPieces(List.of(gz), (piece, end) -> {
+            pieces[0]++;
+            sink.accept(piece, end);
+        }, null), config);
+        assertThat(pieces[0]).isGreaterThan(2); // it did arrive in blocks
+        assertThat(merges(streamed)).isEqualTo(merges(inMemory));
+        assertThat(streamed.toJson()).isEqualTo(inMemory.toJson());
+    }
+
+    @Test
     void trainsOnTinyShakespeare() throws IOException {
         String text = TestData.shakespeare();
         List<String> specials = List.of("<|endoftext|>");

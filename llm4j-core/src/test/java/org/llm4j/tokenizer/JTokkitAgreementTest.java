@@ -37,6 +37,19 @@ class JTokkitAgreementTest {
         assertThat(t.encodeOrdinary(text)).hasSize(338_025);
     }
 
+    // The first ~4 MB of the synthetic benchmark corpus (`llm4j data synth --seed 1`: the output
+    // of a larger size starts with these bytes): English-like text with a growing vocabulary,
+    // numbers and lines in a dozen scripts with emoji; the benchmark checks all 100 MB.
+    @Test
+    void sameIdsOnASliceOfTheSyntheticBenchmarkCorpus() throws IOException {
+        var gen = new org.llm4j.data.SyntheticCorpus(org.llm4j.data.SyntheticCorpus.mirrorSources(TestData.mirror()));
+        var out = new java.io.ByteArrayOutputStream();
+        gen.generate(4_000_000, 1, out, null);
+        String text = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(text.codePoints().filter(c -> c > 0x3000).count()).isGreaterThan(5_000);
+        assertSameIdsAndLossless(TestData.gpt2(), text);
+    }
+
     @Test
     void sameIdsOnMixedText() {
         ByteLevelBpeTokenizer t = TestData.gpt2();
