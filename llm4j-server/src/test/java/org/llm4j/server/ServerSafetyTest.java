@@ -170,6 +170,20 @@ class ServerSafetyTest {
     }
 
     @Test
+    void aRequestPastItsTimeLimitGets504() throws Exception {
+        try (Server slow = TinyModel.start(loaded, TinyModel.options().timeout(java.time.Duration.ofMillis(1)), TinyModel.log())) {
+            slow.pauseDecoding(true);   // the request waits in the queue past its limit
+            CompletableFuture<HttpResponse<String>> r = TinyModel.HTTP.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + slow.port() + "/v1/completions"))
+                    .POST(HttpRequest.BodyPublishers.ofString(OK)).build(), HttpResponse.BodyHandlers.ofString());
+            while (!slow.metricsText().contains("llm4j_queue_depth 1")) Thread.sleep(10);
+            Thread.sleep(5);
+            slow.pauseDecoding(false);
+            assertThat(r.get().statusCode()).isEqualTo(504);
+            assertThat(JSON.readTree(r.get().body()).at("/error/code").asText()).isEqualTo("timeout");
+        }
+    }
+
+    @Test
     void stopStringsAndBlockListCutTheOutput(@TempDir Path other) throws Exception {
         // greedy text of the model, then the same request with a stop string taken from inside it
         JsonNode plain = JSON.readTree(TinyModel.post(server.port(), "/v1/completions", "{\"model\":\"tiny\",\"prompt\":\"hello\",\"max_tokens\":30,\"temperature\":0}").body());
