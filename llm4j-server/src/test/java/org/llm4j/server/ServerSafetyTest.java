@@ -170,6 +170,15 @@ class ServerSafetyTest {
     }
 
     @Test
+    void logPromptsPutsThePromptInTheLogLine() throws Exception {
+        List<String> lines = TinyModel.log();
+        try (Server verbose = TinyModel.start(loaded, TinyModel.options().logPrompts(true), lines)) {
+            assertThat(TinyModel.post(verbose.port(), "/v1/completions", OK.replace("}", ",\"user\":\"u-42\"}")).statusCode()).isEqualTo(200);
+            assertThat(lines).anySatisfy(l -> assertThat(l).contains("prompt=\"hello\"", "user=\"u-42\"", "completion_tokens=4", "finish=length"));
+        }
+    }
+
+    @Test
     void aRequestPastItsTimeLimitGets504() throws Exception {
         try (Server slow = TinyModel.start(loaded, TinyModel.options().timeout(java.time.Duration.ofMillis(1)), TinyModel.log())) {
             slow.pauseDecoding(true);   // the request waits in the queue past its limit
