@@ -1,4 +1,4 @@
-// The llm4j command line: quickstart, train, generate, bench. Bad input → one clear line and exit code 2.
+// The llm4j command line: quickstart, train, generate, serve, bench. Bad input → one clear line and exit code 2.
 package org.llm4j.cli;
 
 import java.io.PrintWriter;
@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 
 @Command(name = "llm4j", mixinStandardHelpOptions = true, version = "llm4j 0.1.0",
         description = "Build, train and run language models in pure Java.",
-        subcommands = {QuickstartCommand.class, TrainCommand.class, GenerateCommand.class, TokenizerCommand.class, DataCommand.class, ConvertCommand.class, InfoCommand.class, QuantizeCommand.class, BenchCommand.class, ClassifyCommand.class, VaeCommand.class, AotTrainCommand.class,
+        subcommands = {QuickstartCommand.class, TrainCommand.class, GenerateCommand.class, ServeCommand.class, TokenizerCommand.class, DataCommand.class, ConvertCommand.class, InfoCommand.class, QuantizeCommand.class, BenchCommand.class, ClassifyCommand.class, VaeCommand.class, AotTrainCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

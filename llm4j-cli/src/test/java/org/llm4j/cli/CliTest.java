@@ -31,8 +31,8 @@ class CliTest {
     void helpListsEveryCommand() {
         Run r = run("--help");
         assertThat(r.code()).isZero();
-        assertThat(r.out()).contains("quickstart", "train", "generate", "bench");
-        for (String c : new String[]{"quickstart", "train", "generate", "bench"}) {
+        assertThat(r.out()).contains("quickstart", "train", "generate", "serve", "bench");
+        for (String c : new String[]{"quickstart", "train", "generate", "serve", "bench"}) {
             Run h = run(c, "--help");
             assertThat(h.code()).as(c).isZero();
             assertThat(h.out()).as(c).contains("Usage: llm4j " + c);
@@ -54,6 +54,9 @@ class CliTest {
         Run d = run("train", "--data", "no-such-corpus", "--offline");
         assertThat(d.code()).isEqualTo(2);
         assertThat(d.err()).contains("no-such-corpus").doesNotContain("\tat ");
+        Run s = run("serve", "--model", dir.resolve("nope").toString());
+        assertThat(s.code()).isEqualTo(2);
+        assertThat(s.err()).contains("nope").doesNotContain("\tat ");
         Run b = run("bench", "everything");
         assertThat(b.code()).isEqualTo(2);
         Run lr = run("train", "--data", "no-such-corpus", "--lr", "-1", "--out", dir.toString());

@@ -65,6 +65,31 @@ public interface LogitsProcessor {
         };
     }
 
+    /**
+     * OpenAI's presence and frequency penalties, as their API reference defines them:
+     * mu[j] −= c[j]·frequency + (c[j] > 0)·presence, where c[j] counts how often token j was
+     * generated so far (the prompt, history[0, promptLength), does not count). Additive, unlike
+     * CTRL's multiplicative repetition penalty; negative values encourage repetition.
+     */
+    static LogitsProcessor presenceFrequencyPenalty(int promptLength, float presence, float frequency) {
+        if (!Float.isFinite(presence) || !Float.isFinite(frequency))
+            throw new IllegalArgumentException("presence_penalty and frequency_penalty must be finite, got " + presence + ", " + frequency);
+        return new LogitsProcessor() {
+            int[] counts = new int[0];
+
+            @Override public void process(int[] history, int length, float[] scores) {
+                if (counts.length != scores.length) counts = new int[scores.length];
+                for (int i = promptLength; i < length; i++) if (history[i] >= 0 && history[i] < scores.length) counts[history[i]]++;
+                for (int i = promptLength; i < length; i++) {
+                    int t = history[i];
+                    if (t < 0 || t >= scores.length || counts[t] == 0) continue;
+                    scores[t] -= counts[t] * frequency + presence;
+                    counts[t] = 0;                      // each distinct token once; leaves counts zeroed
+                }
+            }
+        };
+    }
+
     /** Divides every score by the temperature (HF TemperatureLogitsWarper). */
     static LogitsProcessor temperature(float temp) {
         if (!(temp > 0)) throw new IllegalArgumentException("temperature must be > 0, got " + temp);

@@ -23,6 +23,21 @@ class LogitsProcessorTest {
     }
 
     @Test
+    void presenceAndFrequencyPenaltiesFollowOpenAisDefinition() {
+        // prompt [0, 0] does not count; generated [1, 1, 2]: c = (0, 2, 1, 0).
+        // mu[j] −= c[j]·0.5 + (c[j] > 0)·0.25 → token 1: 1 − 1.25, token 2: 1 − 0.75.
+        int[] history = {0, 0, 1, 1, 2};
+        float[] s = {1, 1, 1, 1};
+        LogitsProcessor p = LogitsProcessor.presenceFrequencyPenalty(2, 0.25f, 0.5f);
+        p.process(history, 5, s);
+        assertThat(s).containsExactly(1f, -0.25f, 0.25f, 1f);
+        float[] again = {1, 1, 1, 1};                            // the scratch counts are left at zero
+        p.process(history, 5, again);
+        assertThat(again).containsExactly(s);
+        assertThatThrownBy(() -> LogitsProcessor.presenceFrequencyPenalty(0, Float.NaN, 0)).hasMessageContaining("presence_penalty");
+    }
+
+    @Test
     void typicalPKeepsTokensWhoseSurprisalIsNearTheEntropy() {
         // p = (0.5, 0.3, 0.15, 0.05): H = −Σ p ln p = 1.14212; |−ln p − H| = (0.4490, 0.0619, 0.7550, 1.8536).
         // Closest first: token 1 (cum 0.3), token 0 (0.8), token 2 (0.95), token 3 (1.0).
