@@ -165,13 +165,7 @@ public final class GPT extends Module implements LanguageModel {
             System.arraycopy(qkv, c, kv.k[l], t * c, c);
             System.arraycopy(qkv, 2 * c, kv.v[l], t * c, c);
             for (int hh = 0; hh < cfg.nHead(); hh++) attend(k, qkv, 0, kv, l, hh, t, y, 0, kv.att);
-            linear(k, y, b.projW, b.projB, h, 1);
-            k.axpy(1f, h, 0, x, 0, c);                                   // x = x + attn(ln_1(x))
-            k.layerNorm(x, 0, b.ln2W.data, b.ln2B.data, h, 0, null, null, 1, c, eps);
-            linear(k, h, b.fcW, b.fcB, fc, 1);                          // (4C)
-            k.gelu(fc, 0, fc, 0, 4 * c);
-            linear(k, fc, b.fcProjW, b.fcProjB, h, 1);
-            k.axpy(1f, h, 0, x, 0, c);                                   // x = x + mlp(ln_2(x))
+            finishBlock(k, b, x, y, h, fc, 1);                          // x += attn; x += mlp(ln_2(x))
         }
         kv.pos++;
         return head(k, x, 0);
@@ -213,13 +207,7 @@ public final class GPT extends Module implements LanguageModel {
                 System.arraycopy(qkv, i * 3 * c + 2 * c, kv.v[l], kv.pos * c, c);
                 for (int hh = 0; hh < nh; hh++) attend(k, qkv, i * 3 * c, kv, l, hh, kv.pos, y, i * c, kv.att);
             }
-            linear(k, y, b.projW, b.projB, h, n);
-            k.axpy(1f, h, 0, x, 0, n * c);
-            k.layerNorm(x, 0, b.ln2W.data, b.ln2B.data, h, 0, null, null, n, c, eps);
-            linear(k, h, b.fcW, b.fcB, fc, n);
-            k.gelu(fc, 0, fc, 0, n * 4 * c);
-            linear(k, fc, b.fcProjW, b.fcProjB, h, n);
-            k.axpy(1f, h, 0, x, 0, n * c);
+            finishBlock(k, b, x, y, h, fc, n);
         }
         java.util.List<float[]> out = new java.util.ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -259,16 +247,23 @@ public final class GPT extends Module implements LanguageModel {
             }
             // One task per head, as matrix products: S = Q·Kᵀ/√d over the cache, causal mask, softmax, Y = P·V.
             org.llm4j.kernels.Parallel.forEachTask(nh, hh -> attendBatch(k, qkv, kv, layer, hh, t0, n, y));
-            linear(k, y, b.projW, b.projB, h, n);
-            k.axpy(1f, h, 0, x, 0, n * c);
-            k.layerNorm(x, 0, b.ln2W.data, b.ln2B.data, h, 0, null, null, n, c, eps);
-            linear(k, h, b.fcW, b.fcB, fc, n);
-            k.gelu(fc, 0, fc, 0, n * 4 * c);
-            linear(k, fc, b.fcProjW, b.fcProjB, h, n);
-            k.axpy(1f, h, 0, x, 0, n * c);
+            finishBlock(k, b, x, y, h, fc, n);
         }
         kv.pos += n;
         return head(k, x, (n - 1) * c);
+    }
+
+    // The rest of a block for n rows once attention has written y (n, C): x += y·W_proj + b;
+    // x += mlp(ln_2(x)). h (n, C) and fc (n, 4C) are scratch.
+    private void finishBlock(Kernels k, Block b, float[] x, float[] y, float[] h, float[] fc, int n) {
+        int c = cfg.nEmbd();
+        linear(k, y, b.projW, b.projB, h, n);
+        k.axpy(1f, h, 0, x, 0, n * c);
+        k.layerNorm(x, 0, b.ln2W.data, b.ln2B.data, h, 0, null, null, n, c, cfg.layerNormEps());
+        linear(k, h, b.fcW, b.fcB, fc, n);
+        k.gelu(fc, 0, fc, 0, n * 4 * c);
+        linear(k, fc, b.fcProjW, b.fcProjB, h, n);
+        k.axpy(1f, h, 0, x, 0, n * c);
     }
 
     private void checkRoom(KvCache kv, int n) {

@@ -333,7 +333,9 @@ public final class VectorKernels implements Kernels {
         c31.intoArray(c, co + 3 * ldc + L);
     }
 
-    // kernel with B read in place: row p of the NR-wide panel at b[bo + p·ldb].
+    // kernel with B read in place: row p of the NR-wide panel at b[bo + p·ldb]. NOTE: a twin of
+    // kernel rather than kernel calling it with ldb = NR: the packed kernel's constant stride is
+    // the hot loop of training, kept exactly as measured (PERF-NOTES.md).
     static void kernelStrided(float[] ap, int ao, float[] b, int bo, int ldb, int kc, float[] c, int co, int ldc, boolean load) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         if (load) {
