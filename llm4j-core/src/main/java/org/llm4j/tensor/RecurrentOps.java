@@ -75,8 +75,8 @@ final class RecurrentOps {
         float[] h = h0 != null ? h0.data.clone() : new float[b * hs]; // (B, H) running state
         float[] c = lstm ? (c0 != null ? c0.data.clone() : new float[b * hs]) : null;
         float[] rec = new float[b * g];                  // (B, G) h·W_hhᵀ of this step
-        // W_hhᵀ (H, G) once, so each step is an NN product, whose B operand the kernels read in
-        // place for a few rows (an NT product repacked all of W_hh at every step).
+        // W_hhᵀ (H, G) once, so each step is an NN product, whose packing of B is a vector copy
+        // (an NT product packed W_hh with a scalar transposing loop at every step).
         float[] whhT = new float[hs * g];
         for (int r = 0; r < g; r++) for (int q = 0; q < hs; q++) whhT[q * g + r] = whh.data[r * hs + q];
         for (int s = 0; s < steps; s++) {

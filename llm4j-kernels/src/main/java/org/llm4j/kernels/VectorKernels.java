@@ -28,8 +28,6 @@ public final class VectorKernels implements Kernels {
     // Below about this many multiply-adds a matrix product runs on the calling thread: waking a
     // pool thread costs tens of microseconds.
     static final long PARALLEL_MULADDS = 1L << 19;
-    // Up to this many rows of A, NN products read B in place instead of packing it (gemmBlock).
-    static final int DIRECT_B_MAX_M = Integer.getInteger("llm4j.kernels.directRows", 32);
     // Elementwise and row kernels go parallel above this many elements per chunk.
     static final int PARALLEL_ELEMENTS = 1 << 15;
     // Fixed chunk of the large-array reductions (sum, dot, sumOfSquares): the partials and their
@@ -199,10 +197,6 @@ public final class VectorKernels implements Kernels {
             s.a = new float[kcMax * roundUp(Math.min(MC, i1 - i0), MR)];
         }
         float[] ap = sharedA != null ? sharedA : s.a, bp = sharedB != null ? sharedB : s.b, tile = s.tile;
-        // Few rows of A (decoding a batch, a recurrent step): each B panel would serve only a few
-        // micro-tiles, so packing B cost as much as the products. Read NN's B rows in place instead;
-        // only a last partial panel is packed (zero-padded). Same multiply-add chains, same bits.
-        boolean direct = layout == NN && wb == null && sharedB == null && i1 - i0 <= DIRECT_B_MAX_M;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < k; pc += KC) {
@@ -210,7 +204,7 @@ public final class VectorKernels implements Kernels {
                 // The first K block overwrites C unless accumulating; later blocks add to it.
                 boolean load = acc || pc > 0;
                 int bBase = sharedB != null ? pc * nPad + jc * kc : 0;
-                if (sharedB == null && !direct) packBlockB(layout, b, bOff, wb, k, n, pc, kc, jc, nc, bp, 0, s);
+                if (sharedB == null) packBlockB(layout, b, bOff, wb, k, n, pc, kc, jc, nc, bp, 0, s);
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
                     int aBase = sharedA != null ? pc * mPad + ic * kc : 0;
@@ -221,31 +215,12 @@ public final class VectorKernels implements Kernels {
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
                         int bo = bBase + jr * kc; // panel jr/NR starts at (jr/NR)·kc·NR
-                        float[] bArr = bp;
-                        int ldb = NR;
-                        if (direct) {
-                            if (nr == NR) {
-                                bArr = b;
-                                bo = bOff + pc * n + jc + jr;
-                                ldb = n;
-                            } else {
-                                packB(b, bOff, n, pc, kc, jc + jr, nr, bp, 0);
-                                bo = 0;
-                            }
-                        }
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
                             int ao = aBase + ir * kc;
                             int co = cOff + (ic + ir) * n + jc + jr;
                             if (mr == MR && nr == NR) {
-                                if (ldb == NR) kernel(ap, ao, bArr, bo, kc, c, co, n, load);
-                                else kernelStrided(ap, ao, bArr, bo, ldb, kc, c, co, n, load);
-                            } else if (ldb != NR) {
-                                if (load) {
-                                    for (int r = 0; r < mr; r++) System.arraycopy(c, co + r * n, tile, r * NR, nr);
-                                }
-                                kernelStrided(ap, ao, bArr, bo, ldb, kc, tile, 0, NR, load);
-                                for (int r = 0; r < mr; r++) System.arraycopy(tile, r * NR, c, co + r * n, nr);
+                                kernel(ap, ao, bp, bo, kc, c, co, n, load);
                             } else {
                                 // Edge tile: the padded panels hold zeros; compute the full tile aside,
                                 // continuing C's own multiply-add chain as a full tile does, so that
@@ -254,7 +229,7 @@ public final class VectorKernels implements Kernels {
                                 if (load) {
                                     for (int r = 0; r < mr; r++) System.arraycopy(c, co + r * n, tile, r * NR, nr);
                                 }
-                                kernel(ap, ao, bArr, bo, kc, tile, 0, NR, load);
+                                kernel(ap, ao, bp, bo, kc, tile, 0, NR, load);
                                 for (int r = 0; r < mr; r++) System.arraycopy(tile, r * NR, c, co + r * n, nr);
                             }
                         }
@@ -310,50 +285,6 @@ public final class VectorKernels implements Kernels {
             int ai = ao + p * MR, bi = bo + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
-            FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
-            c00 = a0.fma(b0, c00);
-            c01 = a0.fma(b1, c01);
-            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
-            c10 = a1.fma(b0, c10);
-            c11 = a1.fma(b1, c11);
-            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
-            c20 = a2.fma(b0, c20);
-            c21 = a2.fma(b1, c21);
-            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
-            c30 = a3.fma(b0, c30);
-            c31 = a3.fma(b1, c31);
-        }
-        c00.intoArray(c, co);
-        c01.intoArray(c, co + L);
-        c10.intoArray(c, co + ldc);
-        c11.intoArray(c, co + ldc + L);
-        c20.intoArray(c, co + 2 * ldc);
-        c21.intoArray(c, co + 2 * ldc + L);
-        c30.intoArray(c, co + 3 * ldc);
-        c31.intoArray(c, co + 3 * ldc + L);
-    }
-
-    // kernel with B read in place: row p of the NR-wide panel at b[bo + p·ldb]. NOTE: a twin of
-    // kernel rather than kernel calling it with ldb = NR: the packed kernel's constant stride is
-    // the hot loop of training, kept exactly as measured (PERF-NOTES.md).
-    static void kernelStrided(float[] ap, int ao, float[] b, int bo, int ldb, int kc, float[] c, int co, int ldc, boolean load) {
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
-        if (load) {
-            c00 = FloatVector.fromArray(S, c, co);
-            c01 = FloatVector.fromArray(S, c, co + L);
-            c10 = FloatVector.fromArray(S, c, co + ldc);
-            c11 = FloatVector.fromArray(S, c, co + ldc + L);
-            c20 = FloatVector.fromArray(S, c, co + 2 * ldc);
-            c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L);
-            c30 = FloatVector.fromArray(S, c, co + 3 * ldc);
-            c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L);
-        } else {
-            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = FloatVector.zero(S);
-        }
-        for (int p = 0; p < kc; p++) {
-            int ai = ao + p * MR, bi = bo + p * ldb;
-            FloatVector b0 = FloatVector.fromArray(S, b, bi);
-            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
             FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
             c00 = a0.fma(b0, c00);
             c01 = a0.fma(b1, c01);
