@@ -49,6 +49,13 @@ public class TrainCommand implements Callable<Integer> {
     @Option(names = "--init-from", paramLabel = "DIR|REPO", description = "Fine-tune: start from this model folder or Hugging Face repository id (e.g. gpt2), with its tokenizer and architecture; the result is saved in the same layout under OUT/model.")
     String initFrom;
 
+    @Option(names = "--dashboard", description = "Serve a live page of the run (loss and validation curves, learning rate, tokens/s, samples) while training.")
+    boolean dashboard;
+    @Option(names = "--dashboard-port", description = "Port of the dashboard (0: any free one). Default: ${DEFAULT-VALUE}.", defaultValue = "8081")
+    int dashboardPort;
+    @Option(names = "--dashboard-host", description = "Address the dashboard binds. Default: ${DEFAULT-VALUE}.", defaultValue = "127.0.0.1")
+    String dashboardHost;
+
     @Option(names = "--model", paramLabel = "gpt|lstm", description = "Architecture. Default: ${DEFAULT-VALUE}.", defaultValue = "gpt")
     String arch;
     @Option(names = "--n-layer", description = "GPT blocks or LSTM layers. Default: 4 (GPT), 2 (LSTM).")
@@ -166,6 +173,12 @@ public class TrainCommand implements Callable<Integer> {
                 resume ? " (resuming)" : init != null ? " (fine-tuning " + initFrom + ")" : "", out.toAbsolutePath());
         w.flush();
         final Tokenizer fTok = tok;
+        org.llm4j.server.TrainingDashboard dash = dashboard
+                ? new org.llm4j.server.TrainingDashboard("llm4j train: " + cfg + " on " + source, dashboardHost, dashboardPort) : null;
+        if (dash != null) {
+            w.printf("dashboard: http://%s:%d/%n", dashboardHost, dash.port());
+            w.flush();
+        }
         TrainListener printer = new TrainListener() {
             @Override
             public void onEval(int iter, double trainLoss, double valLoss) {
@@ -176,13 +189,22 @@ public class TrainCommand implements Callable<Integer> {
                     int[] gen = Generator.generate(model, prompt, GenerationConfig.sampling(sampleLen, 0.8f, 0, 1f, seed + iter), null);
                     w.println("--- sample ---");
                     w.println(fTok.decode(gen));
+                    if (dash != null) dash.onSample(iter, fTok.decode(gen));
                     w.println("--------------");
                     model.setTraining(true);
                 }
                 w.flush();
             }
         };
-        Trainer.Result r = Trainer.fit(model, tok, split, tc, resume, printer);
+        Trainer.Result r;
+        try {
+            r = dash != null ? Trainer.fit(model, tok, split, tc, resume, printer, dash) : Trainer.fit(model, tok, split, tc, resume, printer);
+        } finally {
+            if (dash != null) {
+                dash.finish();
+                dash.close();
+            }
+        }
         w.printf("%ndone: %d steps, train loss %.4f, val loss %.4f (perplexity %.2f; %.4f bits per byte), %.0f tokens/s%n", r.iters(),
                 r.trainLoss(), r.valLoss(), r.valPerplexity(), r.valLoss() * tokensPerByte / Math.log(2), r.tokensPerSecond());
         w.printf("model saved to %s; loss curve %s%n", out.resolve("model"), out.resolve("loss.png"));

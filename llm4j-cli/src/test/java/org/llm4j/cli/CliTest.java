@@ -119,6 +119,17 @@ class CliTest {
     }
 
     @Test
+    void trainServesADashboardWhileItRuns(@TempDir Path dir) throws Exception {
+        Path text = dir.resolve("corpus.txt");
+        Files.writeString(text, "to be or not to be, that is the question. ".repeat(40));
+        Run t = run("train", "--data", text.toString(), "--out", dir.resolve("run").toString(), "--n-layer", "1", "--n-head", "2", "--n-embd", "16",
+                "--block-size", "16", "--batch-size", "2", "--max-iters", "3", "--eval-interval", "3", "--eval-iters", "1", "--sample-chars", "10",
+                "--dashboard", "--dashboard-port", "0");
+        assertThat(t.code()).as(t.err()).isZero();
+        assertThat(t.out()).containsPattern("dashboard: http://127\\.0\\.0\\.1:[0-9]+/");
+    }
+
+    @Test
     void infoConvertAndFineTuneAModelFolder(@TempDir Path dir) throws Exception {
         Path text = dir.resolve("corpus.txt");
         Files.writeString(text, "to be or not to be, that is the question. ".repeat(80));
