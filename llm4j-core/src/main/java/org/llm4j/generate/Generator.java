@@ -157,6 +157,10 @@ public final class Generator {
         for (int p = 0; p < prompts.size(); p++) {
             int[] prompt = prompts.get(p);
             List<LogitsProcessor> procs = chain.forPrompt(prompt.length);
+            if (tokenizer != null && tokenizer.vocabSize() < model.vocabSize()) {
+                procs = new ArrayList<>(procs);
+                procs.addFirst(LogitsProcessor.suppressIdsFrom(tokenizer.vocabSize()));
+            }
             DecodeState state = model.newState();
             float[] logits = prefill(model, state, prompt);
             String promptTail = "";

@@ -91,6 +91,16 @@ public interface LogitsProcessor {
     }
 
     /** Divides every score by the temperature (HF TemperatureLogitsWarper). */
+    /**
+     * Never chooses ids at or above n: a model whose embedding has more rows than its tokenizer has
+     * tokens (padded vocabularies) must not emit ids that the tokenizer cannot turn into text.
+     */
+    static LogitsProcessor suppressIdsFrom(int n) {
+        return (history, length, logits) -> {
+            for (int i = n; i < logits.length; i++) logits[i] = Float.NEGATIVE_INFINITY;
+        };
+    }
+
     static LogitsProcessor temperature(float temp) {
         if (!(temp > 0)) throw new IllegalArgumentException("temperature must be > 0, got " + temp);
         return (history, length, scores) -> {

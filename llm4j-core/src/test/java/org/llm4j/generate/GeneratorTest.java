@@ -13,6 +13,18 @@ class GeneratorTest {
     static final float NEG = Float.NEGATIVE_INFINITY;
 
     @Test
+    void idsTheTokenizerCannotDecodeAreNeverChosen() {
+        // A padded vocabulary: 70 embedding rows, 9 characters in the tokenizer.
+        org.llm4j.tokenizer.CharTokenizer tok = org.llm4j.tokenizer.CharTokenizer.fit("abcdefgh ");
+        LanguageModel m = new GPTConfig(70, 32, 1, 2, 16, 0f, 1e-5f).build(3);
+        m.setTraining(false);
+        GenerationConfig cfg = GenerationConfig.builder().maxNewTokens(60).doSample(true).temperature(2f).seed(5).build();
+        int[] out = Generator.generate(m, java.util.List.of(tok.encode("abc")), cfg, tok, null).sequences().getFirst().tokens();
+        for (int id : out) assertThat(id).isLessThan(tok.vocabSize());
+        assertThat(tok.decode(out)).startsWith("abc").hasSize(63);
+    }
+
+    @Test
     void topKKeepsTheKLargest() {
         float[] l = {1, 5, 3, 4, 2};
         LogitsProcessor.topK(2).process(new int[0], 0, l);

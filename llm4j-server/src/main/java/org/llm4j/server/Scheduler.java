@@ -198,7 +198,7 @@ final class Scheduler implements AutoCloseable {
                     DecodeState state = model.newState();
                     float[] logits = model.prefill(state, prompt);
                     for (int j = 0; j < r.n(); j++) {
-                        Seq s = new Seq(job, p * r.n() + j, prompt, r.maxTokens(), processors(r, prompt.length), sampler(r, j), tokenizer.streamDecoder());
+                        Seq s = new Seq(job, p * r.n() + j, prompt, r.maxTokens(), processors(r, prompt.length, tokenizer.vocabSize(), model.vocabSize()), sampler(r, j), tokenizer.streamDecoder());
                         s.state = j == r.n() - 1 ? state : state.copy();   // the choices share one prefill
                         s.logits = logits;                                  // read-only: processors work on a copy
                         seqs.add(s);
@@ -214,8 +214,9 @@ final class Scheduler implements AutoCloseable {
     }
 
     /** The processors of one choice in Generator's order: the penalties (a user processor), then temperature and top_p. */
-    static List<LogitsProcessor> processors(GenRequest r, int promptLength) {
+    static List<LogitsProcessor> processors(GenRequest r, int promptLength, int tokenizerVocab, int modelVocab) {
         List<LogitsProcessor> ps = new ArrayList<>();
+        if (tokenizerVocab < modelVocab) ps.add(LogitsProcessor.suppressIdsFrom(tokenizerVocab)); // ids the tokenizer cannot decode
         if (r.presencePenalty() != 0f || r.frequencyPenalty() != 0f)
             ps.add(LogitsProcessor.presenceFrequencyPenalty(promptLength, r.presencePenalty(), r.frequencyPenalty()));
         if (greedy(r)) return ps;
