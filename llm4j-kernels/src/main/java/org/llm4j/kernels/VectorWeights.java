@@ -283,35 +283,6 @@ final class VectorWeights {
         });
     }
 
-    private static void dot4F32(MemorySegment seg, long m0, int k, float[] vec, int v0, float[] out, int o, boolean acc) {
-        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
-        long stride = 4L * k, m1 = m0 + stride, m2 = m1 + stride, m3 = m2 + stride;
-        int bound = S.loopBound(k), p = 0;
-        for (; p < bound; p += L) {
-            long b = 4L * p;
-            FloatVector v = FloatVector.fromArray(S, vec, v0 + p);
-            s0 = FloatVector.fromMemorySegment(S, seg, m0 + b, LE).fma(v, s0);
-            s1 = FloatVector.fromMemorySegment(S, seg, m1 + b, LE).fma(v, s1);
-            s2 = FloatVector.fromMemorySegment(S, seg, m2 + b, LE).fma(v, s2);
-            s3 = FloatVector.fromMemorySegment(S, seg, m3 + b, LE).fma(v, s3);
-        }
-        float r0 = VectorMath.sum(s0), r1 = VectorMath.sum(s1);
-        float r2 = VectorMath.sum(s2), r3 = VectorMath.sum(s3);
-        for (; p < k; p++) {
-            float v = vec[v0 + p];
-            long b = 4L * p;
-            r0 = Math.fma(seg.get(Weight.Mapped.F, m0 + b), v, r0);
-            r1 = Math.fma(seg.get(Weight.Mapped.F, m1 + b), v, r1);
-            r2 = Math.fma(seg.get(Weight.Mapped.F, m2 + b), v, r2);
-            r3 = Math.fma(seg.get(Weight.Mapped.F, m3 + b), v, r3);
-        }
-        if (acc) {
-            out[o] += r0; out[o + 1] += r1; out[o + 2] += r2; out[o + 3] += r3;
-        } else {
-            out[o] = r0; out[o + 1] = r1; out[o + 2] = r2; out[o + 3] = r3;
-        }
-    }
-
     // Packed B for C = A·W with W (K, N) in place: as VectorKernels.packB.
     static void packB(Weight.Mapped w, int pc, int kc, int jc, int nc, float[] dst, int dOff) {
         int nr = VectorKernels.NR, n = w.cols();
