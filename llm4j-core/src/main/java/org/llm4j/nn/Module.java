@@ -32,11 +32,7 @@ public abstract class Module {
 
     /** Checks that an adopted source held nothing but this module's parameters, then forgets it. */
     protected void finishAdopting(boolean allowExtra) {
-        if (adoptFrom != null && !allowExtra) {
-            for (String k : adoptFrom.keySet()) {
-                if (!params.containsKey(k)) throw new IllegalArgumentException(adoptOrigin + ": unexpected tensor '" + k + "' (not a parameter of this model)");
-            }
-        }
+        if (adoptFrom != null && !allowExtra) refuseExtra(adoptFrom, adoptOrigin);
         adoptFrom = null;
     }
 
@@ -49,12 +45,7 @@ public abstract class Module {
         if (params.containsKey(name)) throw new IllegalStateException("parameter registered twice: " + name);
         Tensor t;
         if (adoptFrom != null) {
-            Tensor src = adoptFrom.get(name);
-            if (src == null) throw new IllegalArgumentException(adoptOrigin + ": missing tensor '" + name + "'");
-            if (!Arrays.equals(src.shape(), shape)) {
-                throw new IllegalArgumentException(adoptOrigin + ": tensor '" + name + "' has shape " + Arrays.toString(src.shape())
-                        + " but the model expects " + Arrays.toString(shape));
-            }
+            Tensor src = sourceTensor(adoptFrom, name, shape, adoptOrigin);
             t = src.isMapped() && shape.length < 2 ? Tensor.of(src.floats(), shape) : src;
         } else {
             t = Tensor.param(new float[Math.toIntExact(numel(shape))], shape);
@@ -122,19 +113,28 @@ public abstract class Module {
      */
     public void loadParameters(Map<String, Tensor> source, boolean allowExtra, String origin) {
         for (var e : params.entrySet()) {
-            Tensor src = source.get(e.getKey());
-            if (src == null) throw new IllegalArgumentException(origin + ": missing tensor '" + e.getKey() + "'");
             Tensor dst = e.getValue();
-            if (!Arrays.equals(src.shape(), dst.shape())) {
-                throw new IllegalArgumentException(origin + ": tensor '" + e.getKey() + "' has shape " + Arrays.toString(src.shape())
-                        + " but the model expects " + Arrays.toString(dst.shape()));
-            }
+            Tensor src = sourceTensor(source, e.getKey(), dst.shape(), origin);
             System.arraycopy(src.floats(), 0, dst.data, 0, dst.size());
         }
-        if (!allowExtra) {
-            for (String k : source.keySet()) {
-                if (!params.containsKey(k)) throw new IllegalArgumentException(origin + ": unexpected tensor '" + k + "' (not a parameter of this model)");
-            }
+        if (!allowExtra) refuseExtra(source, origin);
+    }
+
+    // The source's tensor for a parameter, present and of exactly the expected shape.
+    private static Tensor sourceTensor(Map<String, Tensor> source, String name, int[] shape, String origin) {
+        Tensor src = source.get(name);
+        if (src == null) throw new IllegalArgumentException(origin + ": missing tensor '" + name + "'");
+        if (!Arrays.equals(src.shape(), shape)) {
+            throw new IllegalArgumentException(origin + ": tensor '" + name + "' has shape " + Arrays.toString(src.shape())
+                    + " but the model expects " + Arrays.toString(shape));
+        }
+        return src;
+    }
+
+    // A checkpoint's entries that are no parameter of this module are an error, by name.
+    private void refuseExtra(Map<String, Tensor> source, String origin) {
+        for (String k : source.keySet()) {
+            if (!params.containsKey(k)) throw new IllegalArgumentException(origin + ": unexpected tensor '" + k + "' (not a parameter of this model)");
         }
     }
 }
