@@ -9,6 +9,16 @@ final class Common {
     private Common() {}
 
     /** Where corpora come from: a folder mirroring the download URLs, for offline machines and CI. */
+    /**
+     * The model folder a --model argument names: a folder or a Hugging Face repository id (see
+     * Hub), and for a run folder of `llm4j train` its model/ subfolder.
+     */
+    static Path modelFolder(String model) throws java.io.IOException {
+        Path dir = org.llm4j.format.Hub.fromEnvironment().modelFolder(model);
+        boolean runFolder = !java.nio.file.Files.exists(dir.resolve("config.json")) && java.nio.file.Files.exists(dir.resolve("model").resolve("config.json"));
+        return runFolder ? dir.resolve("model") : dir;
+    }
+
     static final class DataOptions {
         @Option(names = "--mirror", paramLabel = "DIR", description = "Folder holding local copies of the named corpora (<name>/<file>); default $LLM4J_DATA_MIRROR.")
         Path mirror;

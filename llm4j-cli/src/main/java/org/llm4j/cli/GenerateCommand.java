@@ -85,10 +85,9 @@ public class GenerateCommand implements Callable<Integer> {
             fromFile = GenerationConfigFile.apply(loaded.generationConfig(), GenerationConfig.builder(), model).build();
         } else {
             if (tokenizer != null) throw new IllegalArgumentException("--tokenizer goes with a llama2.c FILE.bin; a model folder brings its own tokenizer");
-            Path dir = org.llm4j.format.Hub.fromEnvironment().modelFolder(model);
-            if (!Files.exists(dir.resolve("config.json")) && Files.exists(dir.resolve("model").resolve("config.json"))) dir = dir.resolve("model");
+            Path dir = Common.modelFolder(model);
             loaded = ModelFiles.load(dir);
-            fromFile = GenerationConfigFile.read(dir).build();
+            fromFile = GenerationConfigFile.apply(loaded.generationConfig(), GenerationConfig.builder(), dir.resolve(GenerationConfigFile.NAME).toString()).build();
         }
         Tokenizer tok = loaded.tokenizer();
         GenerationConfig.Builder b = GenerationConfig.builder()

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import org.llm4j.format.Hub;
 import org.llm4j.format.ModelFiles;
 import org.llm4j.model.GPTConfig;
 import org.llm4j.model.LanguageModel;
@@ -35,8 +34,7 @@ public class InfoCommand implements Callable<Integer> {
             dir = file;
             loaded = model.endsWith(".gguf") ? org.llm4j.format.GgufModels.load(file) : org.llm4j.format.Llama2c.loadWithTokenizer(file, null);
         } else {
-            dir = Hub.fromEnvironment().modelFolder(model);
-            if (!Files.exists(dir.resolve("config.json")) && Files.exists(dir.resolve("model").resolve("config.json"))) dir = dir.resolve("model");
+            dir = Common.modelFolder(model);
             loaded = ModelFiles.load(dir, true);
         }
         LanguageModel m = loaded.model();

@@ -55,8 +55,7 @@ public class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path dir = org.llm4j.format.Hub.fromEnvironment().modelFolder(model);
-        if (!Files.exists(dir.resolve("config.json")) && Files.exists(dir.resolve("model").resolve("config.json"))) dir = dir.resolve("model");
+        Path dir = Common.modelFolder(model);
         ModelFiles.Loaded loaded = ModelFiles.load(dir);
         String name = modelName != null ? modelName : Files.isDirectory(Path.of(model)) ? Path.of(model).toAbsolutePath().normalize().getFileName().toString() : model;
         String key = apiKey != null ? apiKey : System.getenv("LLM4J_API_KEY");

@@ -27,9 +27,13 @@ public final class GenerationConfigFile {
 
     /** Reads dir/generation_config.json into a builder (llm4j's defaults for what it does not set); an empty builder when there is no file. */
     public static GenerationConfig.Builder read(Path dir) throws IOException {
+        return apply(readJson(dir), GenerationConfig.builder(), dir.resolve(NAME).toString());   // checks the values now, naming the file
+    }
+
+    /** The folder's generation_config.json as JSON (an empty object when absent), without checking its values. */
+    public static ObjectNode readJson(Path dir) throws IOException {
         Path file = dir.resolve(NAME);
-        GenerationConfig.Builder b = GenerationConfig.builder();
-        if (!Files.exists(file)) return b;
+        if (!Files.exists(file)) return JSON.createObjectNode();
         JsonNode n;
         try {
             n = JSON.readTree(Files.readString(file));
@@ -37,7 +41,7 @@ public final class GenerationConfigFile {
             throw new IOException(file + ": not valid JSON: " + e.getMessage());
         }
         if (n == null || !n.isObject()) throw new IOException(file + ": expected a JSON object");
-        return apply(n, b, file.toString());   // checks the values now, naming the file
+        return (ObjectNode) n;
     }
 
     /** Sets on b every known field of n; origin names the source in errors. */

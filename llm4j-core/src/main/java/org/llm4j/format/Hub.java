@@ -111,7 +111,7 @@ public final class Hub {
             java.util.Set<String> shards = new java.util.TreeSet<>();
             map.fields().forEachRemaining(e -> shards.add(e.getValue().asText()));
             for (String shard : shards) {
-                if (shard.isEmpty() || shard.contains("/") || shard.contains("\\") || shard.startsWith(".")) {
+                if (!ModelFiles.plainFileName(shard)) {
                     throw new IOException(index.get() + ": invalid shard file name '" + shard + "'");
                 }
                 fetch(repo, revision, dir, shard, true);

@@ -164,7 +164,7 @@ public final class ModelFiles {
         Safetensors.write(dir.resolve("model.safetensors"), model.parameters(), Map.of("format", "pt"), dtype);
         if (tokenizer != null) AtomicFiles.writeString(dir.resolve("tokenizer.json"), tokenizer.toJson());
         if (generationConfig != null && !generationConfig.isEmpty()) {
-            AtomicFiles.writeString(dir.resolve("generation_config.json"), generationConfig.toPrettyString());
+            AtomicFiles.writeString(dir.resolve(GenerationConfigFile.NAME), generationConfig.toPrettyString());
         }
     }
 
@@ -208,17 +208,7 @@ public final class ModelFiles {
             model.loadParameters(tensors, false, w.origin);
         }
         model.setTraining(false);
-        Path gen = dir.resolve("generation_config.json");
-        JsonNode genCfg = JSON.createObjectNode();
-        if (Files.isRegularFile(gen)) {
-            try {
-                genCfg = JSON.readTree(Files.readString(gen));
-            } catch (IOException e) {
-                throw new IOException(gen + ": not valid JSON: " + e.getMessage());
-            }
-            if (genCfg == null || !genCfg.isObject()) throw new IOException(gen + ": not a JSON object");
-        }
-        return new Loaded(model, tokenizer, genCfg);
+        return new Loaded(model, tokenizer, GenerationConfigFile.readJson(dir));
     }
 
     private static Tokenizer loadTokenizer(Path dir) throws IOException {
@@ -267,7 +257,7 @@ public final class ModelFiles {
         for (var it = map.fields(); it.hasNext(); ) {
             var e = it.next();
             String f = e.getValue().asText("");
-            if (!e.getValue().isTextual() || f.isEmpty() || f.contains("/") || f.contains("\\") || f.startsWith(".")) {
+            if (!e.getValue().isTextual() || !plainFileName(f)) {
                 throw new IOException(index + ": weight_map entry '" + e.getKey() + "' names an invalid shard file " + e.getValue());
             }
             shardOf.put(e.getKey(), dir.resolve(f));
@@ -284,6 +274,11 @@ public final class ModelFiles {
             all.put(e.getKey(), t);
         }
         return all;
+    }
+
+    /** A shard named by an index must stay in its folder: a plain, non-hidden file name. */
+    static boolean plainFileName(String f) {
+        return !f.isEmpty() && !f.contains("/") && !f.contains("\\") && !f.startsWith(".");
     }
 
     /**
