@@ -157,7 +157,7 @@ public final class GPT extends Module implements LanguageModel {
         Kernels k = F.kernels();
         float eps = cfg.layerNormEps();
         float[] x = kv.x, h = kv.h, qkv = kv.qkv, y = kv.y, fc = kv.fc;
-        embed(token, t, x, 0);
+        embed(token, t, x, 0, h);
         for (int l = 0; l < blocks.length; l++) {
             Block b = blocks[l];
             k.layerNorm(x, 0, b.ln1W.data, b.ln1B.data, h, 0, null, null, 1, c, eps);
@@ -196,7 +196,7 @@ public final class GPT extends Module implements LanguageModel {
         float eps = cfg.layerNormEps();
         float[] x = new float[n * c], h = new float[n * c], y = new float[n * c];  // (B, C)
         float[] qkv = new float[n * 3 * c], fc = new float[n * 4 * c];              // (B, 3C), (B, 4C)
-        for (int i = 0; i < n; i++) embed(tokens[i], kvs[i].pos, x, i * c);
+        for (int i = 0; i < n; i++) embed(tokens[i], kvs[i].pos, x, i * c, h);
         for (int l = 0; l < blocks.length; l++) {
             Block b = blocks[l];
             k.layerNorm(x, 0, b.ln1W.data, b.ln1B.data, h, 0, null, null, n, c, eps);
@@ -235,7 +235,7 @@ public final class GPT extends Module implements LanguageModel {
         float eps = cfg.layerNormEps();
         float[] x = new float[n * c], h = new float[n * c], y = new float[n * c];  // (T, C)
         float[] qkv = new float[n * 3 * c], fc = new float[n * 4 * c];              // (T, 3C), (T, 4C)
-        for (int i = 0; i < n; i++) embed(tokens[i], t0 + i, x, i * c);
+        for (int i = 0; i < n; i++) embed(tokens[i], t0 + i, x, i * c, h);
         for (int l = 0; l < blocks.length; l++) {
             Block b = blocks[l];
             final int layer = l;
@@ -276,13 +276,12 @@ public final class GPT extends Module implements LanguageModel {
         if (token < 0 || token >= cfg.vocabSize()) throw new IllegalArgumentException("token id " + token + " is outside the vocabulary [0, " + cfg.vocabSize() + ")");
     }
 
-    // x[off..off+C) = wte[token] + wpe[pos]
-    private void embed(int token, int pos, float[] x, int off) {
+    // x[off..off+C) = wte[token] + wpe[pos]; scratch holds at least C floats (the position row).
+    private void embed(int token, int pos, float[] x, int off, float[] scratch) {
         int c = cfg.nEmbd();
         wte.weight().row(token, 0, c, x, off);
-        float[] p = new float[c];
-        wpe.weight().row(pos, 0, c, p, 0);
-        for (int i = 0; i < c; i++) x[off + i] += p[i];
+        wpe.weight().row(pos, 0, c, scratch, 0);
+        for (int i = 0; i < c; i++) x[off + i] += scratch[i];
     }
 
     // out(rows, N) = in(rows, K) · W(K, N) + bias: HF Conv1D.
