@@ -362,7 +362,7 @@ final class BpeFiles {
     private static JsonNode parseJson(Path file) throws IOException {
         String text = readUtf8(file);
         try {
-            JsonNode node = Tokenizer.JSON.readTree(text);
+            JsonNode node = TokenizerJson.MAPPER.readTree(text);
             if (node == null || node.isMissingNode()) throw new IllegalArgumentException(file + ": empty file, expected JSON");
             return node;
         } catch (JsonProcessingException e) {

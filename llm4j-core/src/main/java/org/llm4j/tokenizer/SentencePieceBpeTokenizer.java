@@ -200,7 +200,7 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
     /** llm4j's own JSON form: pieces (with plain spaces), scores, types and the special ids. */
     @Override
     public String toJson() {
-        ObjectNode n = JSON.createObjectNode();
+        ObjectNode n = TokenizerJson.MAPPER.createObjectNode();
         n.put("type", "sentencepiece-bpe");
         n.put("bos_id", bos);
         n.put("eos_id", eos);

@@ -2,7 +2,6 @@
 package org.llm4j.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 
 public sealed interface Tokenizer permits CharTokenizer, WordTokenizer, ByteLevelBpeTokenizer, SentencePieceBpeTokenizer {
@@ -49,7 +48,7 @@ public sealed interface Tokenizer permits CharTokenizer, WordTokenizer, ByteLeve
             String text = java.nio.file.Files.readString(json);
             JsonNode node;
             try {
-                node = JSON.readTree(text);
+                node = TokenizerJson.MAPPER.readTree(text);
             } catch (IOException e) {
                 throw new IOException(json + ": not valid JSON: " + e.getMessage());
             }
@@ -59,18 +58,10 @@ public sealed interface Tokenizer permits CharTokenizer, WordTokenizer, ByteLeve
         return ByteLevelBpeTokenizer.load(path);
     }
 
-    /**
-     * For tokenizer files: field-name canonicalisation (interning) is off, since a vocabulary's
-     * 50,000 distinct keys would only fill Jackson's symbol table (it doubled cold load time).
-     */
-    ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
-            .disable(com.fasterxml.jackson.core.JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
-            .disable(com.fasterxml.jackson.core.JsonFactory.Feature.INTERN_FIELD_NAMES).build());
-
     static Tokenizer fromJson(String json, String origin) {
         JsonNode node;
         try {
-            node = JSON.readTree(json);
+            node = TokenizerJson.MAPPER.readTree(json);
         } catch (IOException e) {
             throw new IllegalArgumentException(origin + ": tokenizer is not valid JSON: " + e.getMessage());
         }
