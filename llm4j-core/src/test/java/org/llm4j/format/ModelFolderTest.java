@@ -146,10 +146,7 @@ class ModelFolderTest {
 
     // Rewrites model.safetensors with a hand-made header and data of the given size.
     static void rawWeights(Path folder, String header, int dataBytes) throws Exception {
-        byte[] h = header.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer b = ByteBuffer.allocate(8 + h.length + dataBytes).order(ByteOrder.LITTLE_ENDIAN);
-        b.putLong(h.length).put(h);
-        Files.write(folder.resolve("model.safetensors"), b.array());
+        Files.move(SafetensorsTest.file(folder, header, dataBytes), folder.resolve("model.safetensors"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
     @Test
