@@ -3,13 +3,13 @@
 package org.llm4j.format;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.llm4j.io.Json;
 import org.llm4j.generate.GenerationConfig;
 
 /**
@@ -21,7 +21,6 @@ import org.llm4j.generate.GenerationConfig;
  */
 public final class GenerationConfigFile {
     public static final String NAME = "generation_config.json";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private GenerationConfigFile() {}
 
@@ -33,10 +32,10 @@ public final class GenerationConfigFile {
     /** The folder's generation_config.json as JSON (an empty object when absent), without checking its values. */
     public static ObjectNode readJson(Path dir) throws IOException {
         Path file = dir.resolve(NAME);
-        if (!Files.exists(file)) return JSON.createObjectNode();
+        if (!Files.exists(file)) return Json.object();
         JsonNode n;
         try {
-            n = JSON.readTree(Files.readString(file));
+            n = Json.parse(Files.readString(file));
         } catch (IOException e) {
             throw new IOException(file + ": not valid JSON: " + e.getMessage());
         }
@@ -94,7 +93,7 @@ public final class GenerationConfigFile {
 
     /** The config as generation_config.json (every field GenerationConfig has an HF name for). */
     public static ObjectNode toJson(GenerationConfig c) {
-        ObjectNode n = JSON.createObjectNode();
+        ObjectNode n = Json.object();
         n.put("max_length", c.maxLength());
         if (c.maxNewTokens() >= 0) n.put("max_new_tokens", c.maxNewTokens());
         n.put("min_new_tokens", c.minNewTokens());

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.llm4j.io.Json;
 import org.llm4j.kernels.DType;
 import org.llm4j.model.Llama;
 import org.llm4j.model.LlamaConfig;
@@ -35,7 +36,7 @@ public final class GgufModels {
         if (!arch.equals("llama")) throw new IllegalArgumentException(file + ": general.architecture '" + arch + "' is not supported yet (llama only)");
         Tokenizer tok = GgufTokenizer.fromMetadata(g);
         Llama model = llama(g, tok.vocabSize());
-        var gen = ModelFiles.JSON.createObjectNode();
+        var gen = Json.object();
         if (tok instanceof SentencePieceBpeTokenizer sp) {
             if (sp.bosId() >= 0) gen.put("bos_token_id", sp.bosId());
             if (sp.eosId() >= 0) gen.put("eos_token_id", sp.eosId());

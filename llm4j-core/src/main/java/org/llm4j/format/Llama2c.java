@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.llm4j.io.Json;
 import org.llm4j.kernels.DType;
 import org.llm4j.kernels.Weight;
 import org.llm4j.model.Llama;
@@ -104,7 +105,7 @@ public final class Llama2c {
         Path tok = tokenizer != null ? tokenizer : bin.resolveSibling("tokenizer.bin");
         if (!Files.isRegularFile(tok)) throw new IOException(tok + ": no llama2.c tokenizer file (give one with --tokenizer)");
         SentencePieceBpeTokenizer t = readTokenizer(tok, model.vocabSize());
-        var gen = ModelFiles.JSON.createObjectNode().put("bos_token_id", t.bosId()).put("eos_token_id", t.eosId());
+        var gen = Json.object().put("bos_token_id", t.bosId()).put("eos_token_id", t.eosId());
         return new ModelFiles.Loaded(model, t, gen);
     }
 

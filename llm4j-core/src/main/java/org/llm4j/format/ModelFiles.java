@@ -3,12 +3,12 @@
 package org.llm4j.format;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.llm4j.io.Json;
 import org.llm4j.io.AtomicFiles;
 import org.llm4j.model.GPT;
 import org.llm4j.model.GPTConfig;
@@ -21,7 +21,6 @@ import org.llm4j.tensor.Tensor;
 import org.llm4j.tokenizer.Tokenizer;
 
 public final class ModelFiles {
-    static final ObjectMapper JSON = new ObjectMapper();
 
     private ModelFiles() {}
 
@@ -31,12 +30,12 @@ public final class ModelFiles {
      */
     public record Loaded(LanguageModel model, Tokenizer tokenizer, JsonNode generationConfig) {
         public Loaded(LanguageModel model, Tokenizer tokenizer) {
-            this(model, tokenizer, JSON.createObjectNode());
+            this(model, tokenizer, Json.object());
         }
     }
 
     public static ObjectNode configJson(ModelConfig config) {
-        ObjectNode n = JSON.createObjectNode();
+        ObjectNode n = Json.object();
         switch (config) {
             case GPTConfig g -> {
                 n.putArray("architectures").add("GPT2LMHeadModel");
@@ -141,7 +140,7 @@ public final class ModelFiles {
 
     public static ModelConfig parseConfig(String json, String origin) {
         try {
-            return parseConfig(JSON.readTree(json), origin);
+            return parseConfig(Json.parse(json), origin);
         } catch (IOException e) {
             throw new IllegalArgumentException(origin + ": not valid JSON: " + e.getMessage());
         }
@@ -247,7 +246,7 @@ public final class ModelFiles {
     private static Map<String, Tensor> readSharded(Path dir, Path index, boolean mapped) throws IOException {
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readString(index));
+            root = Json.parse(Files.readString(index));
         } catch (IOException e) {
             throw new IOException(index + ": not valid JSON: " + e.getMessage());
         }

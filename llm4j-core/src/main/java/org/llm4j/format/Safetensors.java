@@ -2,7 +2,6 @@
 package org.llm4j.format;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -20,6 +19,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.llm4j.io.Json;
 import org.llm4j.io.AtomicFiles;
 import org.llm4j.kernels.DType;
 import org.llm4j.kernels.Weight;
@@ -34,7 +34,6 @@ import org.llm4j.tensor.Tensor;
  * and BF16 load as float32; I32 and I64 load as float32 too (token ids in fixtures are small).
  */
 public final class Safetensors {
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** Headers beyond this are refused: real ones are kilobytes, and the length is attacker-controlled. */
     static final long MAX_HEADER = 100L << 20;
 
@@ -73,7 +72,7 @@ public final class Safetensors {
             readFully(ch, hb, 8);
             JsonNode header;
             try {
-                header = JSON.readTree(new String(hb.array(), StandardCharsets.UTF_8));
+                header = Json.parse(new String(hb.array(), StandardCharsets.UTF_8));
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                 throw bad(file, "header is not valid JSON: " + e.getOriginalMessage());
             }
@@ -214,7 +213,7 @@ public final class Safetensors {
      */
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata, DType dtype) throws IOException {
         if (dtype.quantized()) throw new IllegalArgumentException(file + ": safetensors stores F32, F16 or BF16, not " + dtype + " (GGUF stores quantized weights)");
-        ObjectNode header = JSON.createObjectNode();
+        ObjectNode header = Json.object();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode m = header.putObject("__metadata__");
             metadata.forEach(m::put);
@@ -235,7 +234,7 @@ public final class Safetensors {
             offset += bytes;
             order.add(t);
         }
-        byte[] hdr = JSON.writeValueAsBytes(header);
+        byte[] hdr = Json.mapper().writeValueAsBytes(header);
         int padded = (hdr.length + 7) / 8 * 8; // keeps the data 8-byte aligned for memory mapping
         byte[] h = java.util.Arrays.copyOf(hdr, padded);
         java.util.Arrays.fill(h, hdr.length, padded, (byte) ' ');

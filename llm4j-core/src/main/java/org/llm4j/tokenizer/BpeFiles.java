@@ -10,7 +10,6 @@ import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -24,6 +23,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.llm4j.io.Json;
 
 final class BpeFiles {
     // Far above any real vocabulary (GPT-2's files are 1–2 MB); a larger file is refused before it is read.
@@ -362,7 +362,7 @@ final class BpeFiles {
     private static JsonNode parseJson(Path file) throws IOException {
         String text = readUtf8(file);
         try {
-            JsonNode node = TokenizerJson.MAPPER.readTree(text);
+            JsonNode node = Json.parse(text);
             if (node == null || node.isMissingNode()) throw new IllegalArgumentException(file + ": empty file, expected JSON");
             return node;
         } catch (JsonProcessingException e) {

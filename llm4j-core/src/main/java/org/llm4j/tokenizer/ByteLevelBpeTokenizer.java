@@ -28,7 +28,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     private final String[] vocab;          // id → token as written in the files (byte-level string, or a special's text)
     private final byte[][] tokenBytes;     // id → the raw bytes it stands for
     private final int[] byteToId = new int[256];
-    private final int[] mergeLeft, mergeRight;   // rank → pair of ids, for saving
+    private final int[] mergeLeft, mergeRight, mergeResult;   // rank → pair of ids and the merged id, for saving
     private final long[] pairKeys, pairVals;
     private final int pairShift;
     private final String[] specialText;    // special tokens recognised in text by encode()
@@ -36,7 +36,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     private final boolean[] isSpecial;
     private final boolean addPrefixSpace;  // Hugging Face ByteLevel option: " " before each text segment
     private final boolean ignoreMerges;    // Hugging Face BPE option: a piece in the vocabulary is one token
-    private final Map<String, Integer> idsByToken;
+    private volatile Map<String, Integer> idsByToken;   // built on first use: a cold start never needs it
 
     // A direct-mapped cache of piece → ids. Entries are immutable and published by a racy array
     // store, which final fields make safe: threads may share a tokenizer and at worst recompute.
@@ -52,11 +52,16 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
         this.isSpecial = isSpecial;
         this.mergeLeft = mergeLeft;
         this.mergeRight = mergeRight;
+        this.mergeResult = mergeResult;
         this.addPrefixSpace = addPrefixSpace;
         this.ignoreMerges = ignoreMerges;
-        this.idsByToken = new HashMap<>(vocab.length * 2);
-        for (int id = 0; id < vocab.length; id++) idsByToken.putIfAbsent(vocab[id], id);
-        for (int b = 0; b < 256; b++) byteToId[b] = idsByToken.get(String.valueOf(ByteLevel.charOf(b)));   // all 256 checked by BpeFiles
+        // The lowest id whose token is the byte's one character (all 256 are checked by BpeFiles).
+        Arrays.fill(byteToId, -1);
+        for (int id = vocab.length - 1; id >= 0; id--) {
+            if (vocab[id].length() != 1) continue;
+            byte[] b = ByteLevel.toBytes(vocab[id]);
+            if (b != null) byteToId[b[0] & 0xFF] = id;
+        }
         int bits = 32 - Integer.numberOfLeadingZeros(Math.max(1, mergeLeft.length) * 2 - 1) + 1;   // load ≤ 1/2
         pairShift = 64 - bits;
         pairKeys = new long[1 << bits];
@@ -80,6 +85,16 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
                 specialIds[k++] = id;
             }
         }
+    }
+
+    private Map<String, Integer> idsByToken() {
+        Map<String, Integer> m = idsByToken;
+        if (m == null) {
+            m = new HashMap<>(vocab.length * 2);
+            for (int id = 0; id < vocab.length; id++) m.putIfAbsent(vocab[id], id);
+            idsByToken = m;   // racy but safe: every thread builds the same map, published whole by the volatile write
+        }
+        return m;
     }
 
     @Override
@@ -130,6 +145,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     int mergeCount() { return mergeLeft.length; }
     int mergeLeft(int rank) { return mergeLeft[rank]; }
     int mergeRight(int rank) { return mergeRight[rank]; }
+    int mergeResult(int rank) { return mergeResult[rank]; }
     boolean addPrefixSpace() { return addPrefixSpace; }
     boolean ignoreMerges() { return ignoreMerges; }
 
@@ -146,7 +162,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
 
     /** The id of a token as written in the vocabulary file ("Ġthe", "<|endoftext|>"), or -1. */
     public int tokenId(String token) {
-        Integer id = idsByToken.get(token);
+        Integer id = idsByToken().get(token);
         return id == null ? -1 : id;
     }
 
@@ -235,7 +251,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
         byte[] bytes = utf8(s, from, to);
         int n = bytes.length;
         if (ignoreMerges) {
-            Integer whole = idsByToken.get(ByteLevel.toUnicode(bytes));
+            Integer whole = idsByToken().get(ByteLevel.toUnicode(bytes));
             if (whole != null && !isSpecial[whole]) return new int[] {whole};
         }
         int[] sym = new int[n];

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
+import org.llm4j.io.Json;
 
 /**
  * The vocabulary is a list of pieces with scores (SentencePiece's BPE model, as llama2.c's
@@ -200,7 +201,7 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
     /** llm4j's own JSON form: pieces (with plain spaces), scores, types and the special ids. */
     @Override
     public String toJson() {
-        ObjectNode n = TokenizerJson.MAPPER.createObjectNode();
+        ObjectNode n = Json.object();
         n.put("type", "sentencepiece-bpe");
         n.put("bos_id", bos);
         n.put("eos_id", eos);

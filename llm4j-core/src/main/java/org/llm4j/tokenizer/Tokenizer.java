@@ -3,6 +3,7 @@ package org.llm4j.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import org.llm4j.io.Json;
 
 public sealed interface Tokenizer permits CharTokenizer, WordTokenizer, ByteLevelBpeTokenizer, SentencePieceBpeTokenizer {
     int vocabSize();
@@ -45,15 +46,32 @@ public sealed interface Tokenizer permits CharTokenizer, WordTokenizer, ByteLeve
         java.nio.file.Path json = java.nio.file.Files.isDirectory(path) ? path.resolve("tokenizer.json") : path;
         if (!java.nio.file.Files.exists(path)) throw new IOException(path + ": no such tokenizer file or folder");
         if (java.nio.file.Files.isRegularFile(json) && json.getFileName().toString().endsWith(".json")) {
-            String text = java.nio.file.Files.readString(json);
+            byte[] raw = java.nio.file.Files.readAllBytes(json);
+            // A Hugging Face byte-level BPE file parsed before comes back from its binary copy.
+            TokenizerCache cache = TokenizerCache.fromEnvironment();
+            TokenizerCache.Key key = cache == null ? null : TokenizerCache.Key.of(raw);
+            if (cache != null) {
+                Tokenizer hit = cache.get(key);
+                if (hit != null) return hit;
+            }
+            String text;
+            try {
+                text = java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(raw)).toString();
+            } catch (java.nio.charset.CharacterCodingException e) {
+                throw new IOException(json + ": not valid UTF-8");
+            }
             JsonNode node;
             try {
-                node = TokenizerJson.MAPPER.readTree(text);
+                node = Json.parse(text);
             } catch (IOException e) {
                 throw new IOException(json + ": not valid JSON: " + e.getMessage());
             }
             // llm4j's own files carry "type", Hugging Face's a "model" object; vocab.json/encoder.json have neither
-            if (node != null && (node.path("type").isTextual() || node.path("model").isObject())) return fromJson(node, json.toString());
+            if (node != null && (node.path("type").isTextual() || node.path("model").isObject())) {
+                Tokenizer t = fromJson(node, json.toString());
+                if (cache != null && t instanceof ByteLevelBpeTokenizer bpe) cache.put(key, bpe);
+                return t;
+            }
         }
         return ByteLevelBpeTokenizer.load(path);
     }
@@ -61,7 +79,7 @@ public sealed interface Tokenizer permits CharTokenizer, WordTokenizer, ByteLeve
     static Tokenizer fromJson(String json, String origin) {
         JsonNode node;
         try {
-            node = TokenizerJson.MAPPER.readTree(json);
+            node = Json.parse(json);
         } catch (IOException e) {
             throw new IllegalArgumentException(origin + ": tokenizer is not valid JSON: " + e.getMessage());
         }
