@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.llm4j.format.Hub;
 import org.llm4j.format.ModelFiles;
 import org.llm4j.format.PyTorchLstm;
 import org.llm4j.kernels.DType;
@@ -56,7 +55,7 @@ public class ConvertCommand implements Callable<Integer> {
         ModelFiles.Loaded m = switch (from) {
             case "hf" -> {
                 if (model == null) throw new IllegalArgumentException("--from hf needs --model DIR|REPO");
-                yield ModelFiles.load(Hub.fromEnvironment().modelFolder(model), to.equals("checkpoint"));
+                yield ModelFiles.load(Common.modelFolder(model), to.equals("checkpoint"));
             }
             case "checkpoint" -> {
                 if (checkpoint == null) throw new IllegalArgumentException("--from checkpoint needs --checkpoint FILE");

@@ -5,7 +5,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.llm4j.format.Hub;
 import org.llm4j.format.ModelFiles;
 import org.llm4j.generate.GenerationConfig;
 import org.llm4j.generate.Generator;
@@ -115,7 +114,7 @@ public class TrainCommand implements Callable<Integer> {
         if (initFrom != null && tokenizerPath != null) throw new IllegalArgumentException("--init-from brings its model's tokenizer; drop --tokenizer");
         ModelFiles.Loaded init = null;
         if (initFrom != null && !resume) {
-            init = ModelFiles.load(Hub.fromEnvironment().modelFolder(initFrom), false);
+            init = ModelFiles.load(Common.modelFolder(initFrom), false);
             if (blockSize > init.model().contextLength()) {
                 throw new IllegalArgumentException("--block-size " + blockSize + " exceeds the context length " + init.model().contextLength() + " of " + initFrom);
             }

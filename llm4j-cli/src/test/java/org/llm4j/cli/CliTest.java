@@ -143,7 +143,7 @@ class CliTest {
         assertThat(info.out()).contains("GPT-2", "1 layers", "parameters:", "F32", "memory-mapped", "KV cache", "CharTokenizer");
 
         Path half = dir.resolve("half");
-        Run c = run("convert", "--from", "hf", "--model", run.resolve("model").toString(), "--dtype", "bf16", "--out", half.toString());
+        Run c = run("convert", "--from", "hf", "--model", run.toString(), "--dtype", "bf16", "--out", half.toString());
         assertThat(c.code()).as(c.err()).isZero();
         assertThat(run("info", half.toString()).out()).contains("BF16");
         assertThat(run("generate", "--model", half.toString(), "--prompt", "to", "--max-new-tokens", "5").code()).isZero();

@@ -20,7 +20,6 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.llm4j.io.AtomicFiles;
 import org.llm4j.util.Progress;
 
@@ -107,7 +106,7 @@ public final class Hub {
                 throw new IOException(repo + "@" + revision + ": has neither model.safetensors nor model.safetensors.index.json"
                         + " (llm4j reads safetensors weights only, never pickled pytorch_model.bin)");
             }
-            JsonNode map = new ObjectMapper().readTree(index.get().toFile()).path("weight_map");
+            JsonNode map = org.llm4j.io.Json.parse(Files.readString(index.get())).path("weight_map");
             java.util.Set<String> shards = new java.util.TreeSet<>();
             map.fields().forEachRemaining(e -> shards.add(e.getValue().asText()));
             for (String shard : shards) {
@@ -118,6 +117,16 @@ public final class Hub {
             }
         }
         return dir;
+    }
+
+    private HttpClient client;
+
+    // One client for all of a snapshot's files (its connections are reused), created on first download.
+    private synchronized HttpClient client() {
+        if (client == null) {
+            client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(15)).followRedirects(HttpClient.Redirect.NORMAL).build();
+        }
+        return client;
     }
 
     /** One file into dir (or found there); empty when optional and the Hub has no such file. */
@@ -132,11 +141,10 @@ public final class Hub {
         }
         URI uri = endpoint.resolve(path(repo) + "/resolve/" + revision + "/" + URLEncoder.encode(file, StandardCharsets.UTF_8).replace("+", "%20"));
         Files.createDirectories(dir);
-        try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(15))
-                .followRedirects(HttpClient.Redirect.NORMAL).build()) {
+        try {
             HttpRequest.Builder req = HttpRequest.newBuilder(uri).header("User-Agent", "llm4j");
             if (token != null) req.header("Authorization", "Bearer " + token);
-            HttpResponse<InputStream> resp = client.send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> resp = client().send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
             int status = resp.statusCode();
             if (status == 404 && !required) {
                 resp.body().close();
