@@ -67,6 +67,14 @@ public final class VectorKernels implements Kernels {
 
     private static final int NN = 0, NT = 1, TN = 2;
 
+    /**
+     * Products with a mapped weight and at most this many rows of A (decoding, a few sequences in
+     * lockstep, short prompts) stream the weight once through the matrix-vector loops instead of
+     * packing it: they stay memory-bound, each row's result equals its m = 1 product bit for bit,
+     * and a cold start compiles one family of loops for the prompt and the decoding after it.
+     */
+    static final int SKINNY_ROWS = 8;
+
     @Override
     public void matmulNN(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int m, int k, int n, boolean accumulate) {
         gemm(NN, a, aOff, b, bOff, null, c, cOff, m, k, n, accumulate);
@@ -86,14 +94,27 @@ public final class VectorKernels implements Kernels {
     public void matmul(float[] a, int aOff, Weight w, boolean transposed, float[] c, int cOff, int m, boolean accumulate) {
         int k = transposed ? w.cols() : w.rows(), n = transposed ? w.rows() : w.cols();
         switch (w) {
-            case Weight.Heap h -> gemm(transposed ? NT : NN, a, aOff, h.data(), h.off(), null, c, cOff, m, k, n, accumulate);
+            case Weight.Heap h -> {
+                if (m > 1 && m <= SKINNY_ROWS && k > 0) {
+                    // As the mapped case below: each row's bits equal its m = 1 product.
+                    check(aOff, (long) m * k, a);
+                    check(h.off(), (long) k * n, h.data());
+                    check(cOff, (long) m * n, c);
+                    int t = (long) m * n * k < PARALLEL_MULADDS ? 1 : threads;
+                    if (transposed) gemvRows(t, m, h.data(), h.off(), a, aOff, c, cOff, n, k, accumulate);
+                    else gemvCols(t, m, a, aOff, h.data(), h.off(), c, cOff, k, n, accumulate);
+                } else {
+                    gemm(transposed ? NT : NN, a, aOff, h.data(), h.off(), null, c, cOff, m, k, n, accumulate);
+                }
+            }
             case Weight.Mapped mw -> {
-                if (m == 1) {
-                    check(aOff, k, a);
-                    check(cOff, n, c);
-                    int t = (long) n * k < PARALLEL_MULADDS ? 1 : threads;
-                    if (transposed) VectorWeights.gemvRows(t, mw, a, aOff, c, cOff, accumulate);
-                    else VectorWeights.gemvCols(t, a, aOff, mw, c, cOff, accumulate);
+                if (m <= SKINNY_ROWS) {
+                    if (m <= 0) return;
+                    check(aOff, (long) m * k, a);
+                    check(cOff, (long) m * n, c);
+                    int t = (long) m * n * k < PARALLEL_MULADDS ? 1 : threads;
+                    if (transposed) VectorWeights.gemvRows(t, m, mw, a, aOff, c, cOff, accumulate);
+                    else VectorWeights.gemvCols(t, m, a, aOff, mw, c, cOff, accumulate);
                 } else {
                     gemm(transposed ? NT : NN, a, aOff, null, 0, mw, c, cOff, m, k, n, accumulate);
                 }
@@ -116,14 +137,14 @@ public final class VectorKernels implements Kernels {
         // Matrix-vector products (decoding) are memory-bound: read the matrix once, no packing.
         if (m == 1 && wb == null) {
             // C(1,N): A(1,K) is a contiguous vector in all three layouts.
-            if (layout == NT) gemvRows(t, b, bOff, a, aOff, c, cOff, n, k, acc);
-            else gemvCols(t, a, aOff, b, bOff, c, cOff, k, n, acc);
+            if (layout == NT) gemvRows(t, 1, b, bOff, a, aOff, c, cOff, n, k, acc);
+            else gemvCols(t, 1, a, aOff, b, bOff, c, cOff, k, n, acc);
             return;
         }
         if (n == 1 && wb == null) {
             // C(M,1): B(K,1) is a contiguous vector in all three layouts.
-            if (layout == TN) gemvCols(t, b, bOff, a, aOff, c, cOff, k, m, acc);
-            else gemvRows(t, a, aOff, b, bOff, c, cOff, m, k, acc);
+            if (layout == TN) gemvCols(t, 1, b, bOff, a, aOff, c, cOff, k, m, acc);
+            else gemvRows(t, 1, a, aOff, b, bOff, c, cOff, m, k, acc);
             return;
         }
         // Split the output, never K, so every element of C sees the same sums whatever the threads.
@@ -377,17 +398,23 @@ public final class VectorKernels implements Kernels {
         }
     }
 
-    // out[r] (+)= Σ_p mat[matOff + r·k + p] · vec[vecOff + p] for r in [0, rows): one dot product
-    // per matrix row, four rows at a time so that each load of vec serves four rows.
-    private static void gemvRows(int t, float[] mat, int matOff, float[] vec, int vecOff, float[] out, int outOff,
+    // out[i·rows + r] (+)= Σ_p mat[matOff + r·k + p] · vec[vecOff + i·k + p] for r in [0, rows) and
+    // the m vectors i: one dot product per matrix row, four rows at a time so that each load of vec
+    // serves four rows; the four rows stay in L1 while the m vectors pass over them.
+    private static void gemvRows(int t, int m, float[] mat, int matOff, float[] vec, int vecOff, float[] out, int outOff,
                                  int rows, int k, boolean acc) {
         int minRows = Math.max(4, PARALLEL_ELEMENTS / Math.max(1, k));
         Parallel.forRange(t, rows, 4, minRows, (ci, r0, r1) -> {
             int r = r0;
-            for (; r + 4 <= r1; r += 4) dot4(mat, matOff + r * k, k, vec, vecOff, out, outOff + r, acc);
+            for (; r + 4 <= r1; r += 4) {
+                for (int i = 0; i < m; i++) dot4(mat, matOff + r * k, k, vec, vecOff + i * k, out, outOff + i * rows + r, acc);
+            }
             for (; r < r1; r++) {
-                float s = dot1(mat, matOff + r * k, vec, vecOff, k);
-                out[outOff + r] = acc ? out[outOff + r] + s : s;
+                for (int i = 0; i < m; i++) {
+                    float s = dot1(mat, matOff + r * k, vec, vecOff + i * k, k);
+                    int o = outOff + i * rows + r;
+                    out[o] = acc ? out[o] + s : s;
+                }
             }
         });
     }
@@ -441,19 +468,24 @@ public final class VectorKernels implements Kernels {
     // Each output element sums p in ascending order, as the scalar twin does.
     private static final int GEMV_COLS_BLOCK = 2048;
 
-    private static void gemvCols(int t, float[] vec, int vecOff, float[] mat, int matOff, float[] out, int outOff,
+    // The m-vector form: vector i at vecOff + i·k, its output row at outOff + i·cols; each block of
+    // four matrix rows serves all m vectors while it is in L1.
+    private static void gemvCols(int t, int m, float[] vec, int vecOff, float[] mat, int matOff, float[] out, int outOff,
                                  int k, int cols, boolean acc) {
         int minCols = Math.max(L, PARALLEL_ELEMENTS / Math.max(1, k));
         Parallel.forRange(t, cols, 4 * L, minCols, (ci, c0, c1) -> {
             for (int jb = c0; jb < c1; jb += GEMV_COLS_BLOCK) {
                 int je = Math.min(c1, jb + GEMV_COLS_BLOCK);
-                if (!acc) java.util.Arrays.fill(out, outOff + jb, outOff + je, 0f);
+                if (!acc) for (int i = 0; i < m; i++) java.util.Arrays.fill(out, outOff + i * cols + jb, outOff + i * cols + je, 0f);
                 int p = 0;
                 for (; p + 4 <= k; p += 4) {
-                    axpy4(vec[vecOff + p], vec[vecOff + p + 1], vec[vecOff + p + 2], vec[vecOff + p + 3],
-                            mat, matOff + p * cols, cols, out, outOff, jb, je);
+                    for (int i = 0, v = vecOff + p; i < m; i++, v += k) {
+                        axpy4(vec[v], vec[v + 1], vec[v + 2], vec[v + 3], mat, matOff + p * cols, cols, out, outOff + i * cols, jb, je);
+                    }
                 }
-                for (; p < k; p++) axpy1(vec[vecOff + p], mat, matOff + p * cols, out, outOff, jb, je);
+                for (; p < k; p++) {
+                    for (int i = 0; i < m; i++) axpy1(vec[vecOff + i * k + p], mat, matOff + p * cols, out, outOff + i * cols, jb, je);
+                }
             }
         });
     }

@@ -78,13 +78,16 @@ final class VectorWeights {
         return VectorMath.sum(acc);
     }
 
-    private static void gemvRowsQuant(int t, Weight.Mapped w, float[] vec, int vecOff, float[] out, int outOff, boolean acc) {
+    private static void gemvRowsQuant(int t, Weight.Mapped w, int m, float[] vec, int vecOff, float[] out, int outOff, boolean acc) {
         int rows = w.rows(), k = w.cols();
         int minRows = Math.max(4, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, k));
         Parallel.forRange(t, rows, 4, minRows, (ci, r0, r1) -> {
             for (int r = r0; r < r1; r++) {
-                float s = dotQuant(w, r, k, vec, vecOff);
-                out[outOff + r] = acc ? out[outOff + r] + s : s;
+                for (int i = 0; i < m; i++) {   // the block's bytes stay in L1 for the other vectors
+                    float s = dotQuant(w, r, k, vec, vecOff + i * k);
+                    int o = outOff + i * rows + r;
+                    out[o] = acc ? out[o] + s : s;
+                }
             }
         });
     }
@@ -105,10 +108,13 @@ final class VectorWeights {
         return bits.or(sign).reinterpretAsFloats();
     }
 
-    // out[j] (+)= Σ_p vec[p] · W(p, j): VectorKernels.gemvCols over mapped rows.
-    static void gemvCols(int t, float[] vec, int vecOff, Weight.Mapped w, float[] out, int outOff, boolean acc) {
+    // out[i][j] (+)= Σ_p vec[i][p] · W(p, j) for the m vectors vec[i] = vec[vecOff + i·K ..] and
+    // rows out[i] = out[outOff + i·N ..]: VectorKernels.gemvCols over mapped rows. W is read from
+    // memory once: each group of four rows serves all m vectors while it is in L1. Every output
+    // element sees the operations of the m = 1 product, so a row's result does not depend on m.
+    static void gemvCols(int t, int m, float[] vec, int vecOff, Weight.Mapped w, float[] out, int outOff, boolean acc) {
         if (w.type() == DType.F32) {
-            gemvColsF32(t, vec, vecOff, w, out, outOff, acc);
+            gemvColsF32(t, m, vec, vecOff, w, out, outOff, acc);
             return;
         }
         int k = w.rows(), cols = w.cols();
@@ -116,12 +122,16 @@ final class VectorWeights {
         Parallel.forRange(t, cols, 4 * L, minCols, (ci, c0, c1) -> {
             for (int jb = c0; jb < c1; jb += 2048) {
                 int je = Math.min(c1, jb + 2048);
-                if (!acc) java.util.Arrays.fill(out, outOff + jb, outOff + je, 0f);
+                if (!acc) for (int i = 0; i < m; i++) java.util.Arrays.fill(out, outOff + i * cols + jb, outOff + i * cols + je, 0f);
                 int p = 0;
                 for (; p + 4 <= k; p += 4) {
-                    axpy4(vec[vecOff + p], vec[vecOff + p + 1], vec[vecOff + p + 2], vec[vecOff + p + 3], w, (long) p * cols, cols, out, outOff, jb, je);
+                    for (int i = 0, v = vecOff + p; i < m; i++, v += k) {
+                        axpy4(vec[v], vec[v + 1], vec[v + 2], vec[v + 3], w, (long) p * cols, cols, out, outOff + i * cols, jb, je);
+                    }
                 }
-                for (; p < k; p++) axpy1(vec[vecOff + p], w, (long) p * cols, out, outOff, jb, je);
+                for (; p < k; p++) {
+                    for (int i = 0; i < m; i++) axpy1(vec[vecOff + i * k + p], w, (long) p * cols, out, outOff + i * cols, jb, je);
+                }
             }
         });
     }
@@ -159,24 +169,30 @@ final class VectorWeights {
         }
     }
 
-    // out[r] (+)= Σ_p W(r, p) · vec[p]: VectorKernels.gemvRows over mapped rows.
-    static void gemvRows(int t, Weight.Mapped w, float[] vec, int vecOff, float[] out, int outOff, boolean acc) {
+    // out[i][r] (+)= Σ_p W(r, p) · vec[i][p] for m vectors of length K and output rows of length
+    // N = W's rows: VectorKernels.gemvRows over mapped rows, W read from memory once (as gemvCols).
+    static void gemvRows(int t, int m, Weight.Mapped w, float[] vec, int vecOff, float[] out, int outOff, boolean acc) {
         if (w.type() == DType.F32) {
-            gemvRowsF32(t, w, vec, vecOff, out, outOff, acc);
+            gemvRowsF32(t, m, w, vec, vecOff, out, outOff, acc);
             return;
         }
         if (w.type().quantized() && 32 % L == 0) {
-            gemvRowsQuant(t, w, vec, vecOff, out, outOff, acc);
+            gemvRowsQuant(t, w, m, vec, vecOff, out, outOff, acc);
             return;
         }
         int rows = w.rows(), k = w.cols();
         int minRows = Math.max(4, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, k));
         Parallel.forRange(t, rows, 4, minRows, (ci, r0, r1) -> {
             int r = r0;
-            for (; r + 4 <= r1; r += 4) dot4(w, (long) r * k, k, vec, vecOff, out, outOff + r, acc);
+            for (; r + 4 <= r1; r += 4) {
+                for (int i = 0; i < m; i++) dot4(w, (long) r * k, k, vec, vecOff + i * k, out, outOff + i * rows + r, acc);
+            }
             for (; r < r1; r++) {
-                float s = dot1(w, (long) r * k, vec, vecOff, k);
-                out[outOff + r] = acc ? out[outOff + r] + s : s;
+                for (int i = 0; i < m; i++) {
+                    float s = dot1(w, (long) r * k, vec, vecOff + i * k, k);
+                    int o = outOff + i * rows + r;
+                    out[o] = acc ? out[o] + s : s;
+                }
             }
         });
     }
@@ -219,19 +235,23 @@ final class VectorWeights {
 
     // ---- F32 twins of the loops above: the same operations with direct float loads (no per-load dispatch). ----
 
-    private static void gemvColsF32(int t, float[] vec, int vecOff, Weight.Mapped w, float[] out, int outOff, boolean acc) {
+    private static void gemvColsF32(int t, int m, float[] vec, int vecOff, Weight.Mapped w, float[] out, int outOff, boolean acc) {
         int k = w.rows(), cols = w.cols();
         MemorySegment seg = w.seg();
         int minCols = Math.max(L, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, k));
         Parallel.forRange(t, cols, 4 * L, minCols, (ci, c0, c1) -> {
             for (int jb = c0; jb < c1; jb += 2048) {
                 int je = Math.min(c1, jb + 2048);
-                if (!acc) java.util.Arrays.fill(out, outOff + jb, outOff + je, 0f);
+                if (!acc) for (int i = 0; i < m; i++) java.util.Arrays.fill(out, outOff + i * cols + jb, outOff + i * cols + je, 0f);
                 int p = 0;
                 for (; p + 4 <= k; p += 4) {
-                    axpy4F32(vec[vecOff + p], vec[vecOff + p + 1], vec[vecOff + p + 2], vec[vecOff + p + 3], seg, 4L * p * cols, 4L * cols, out, outOff, jb, je);
+                    for (int i = 0, v = vecOff + p; i < m; i++, v += k) {
+                        axpy4F32(vec[v], vec[v + 1], vec[v + 2], vec[v + 3], seg, 4L * p * cols, 4L * cols, out, outOff + i * cols, jb, je);
+                    }
                 }
-                for (; p < k; p++) axpy1(vec[vecOff + p], w, (long) p * cols, out, outOff, jb, je);
+                for (; p < k; p++) {
+                    for (int i = 0; i < m; i++) axpy1(vec[vecOff + i * k + p], w, (long) p * cols, out, outOff + i * cols, jb, je);
+                }
             }
         });
     }
@@ -262,7 +282,7 @@ final class VectorWeights {
         }
     }
 
-    private static void gemvRowsF32(int t, Weight.Mapped w, float[] vec, int vecOff, float[] out, int outOff, boolean acc) {
+    private static void gemvRowsF32(int t, int m, Weight.Mapped w, float[] vec, int vecOff, float[] out, int outOff, boolean acc) {
         int rows = w.rows(), k = w.cols();
         MemorySegment seg = w.seg();
         int minRows = Math.max(4, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, k));
@@ -274,11 +294,14 @@ final class VectorWeights {
             int r = r0;
             for (; r + 4 <= r1; r += 4) {
                 MemorySegment.copy(seg, Weight.Mapped.F, 4L * r * k, buf, 0, 4 * k);
-                VectorKernels.dot4(buf, 0, k, vec, vecOff, out, outOff + r, acc);
+                for (int i = 0; i < m; i++) VectorKernels.dot4(buf, 0, k, vec, vecOff + i * k, out, outOff + i * rows + r, acc);
             }
             for (; r < r1; r++) {
-                float s = dot1(w, (long) r * k, vec, vecOff, k);
-                out[outOff + r] = acc ? out[outOff + r] + s : s;
+                for (int i = 0; i < m; i++) {
+                    float s = dot1(w, (long) r * k, vec, vecOff + i * k, k);
+                    int o = outOff + i * rows + r;
+                    out[o] = acc ? out[o] + s : s;
+                }
             }
         });
     }

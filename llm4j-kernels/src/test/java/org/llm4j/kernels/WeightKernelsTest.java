@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -109,6 +110,36 @@ class WeightKernelsTest {
                     VECTOR.matmul(a, 0, Weight.Heap.of(wv, rows, cols), transposed, heap, 0, m, false);
                     VECTOR.matmul(a, 0, mapped(arena, wv, DType.F32, rows, cols), transposed, map, 0, m, false);
                     VectorKernelsTest.assertSameBits("mapped vs heap " + m + "x" + k + "x" + n + (transposed ? " NT" : " NN"), heap, map);
+                }
+            }
+        }
+    }
+
+    @Test
+    void fewRowProductsGiveEachRowTheBitsOfItsOwnMatrixVectorProduct() {
+        // Short prompts and a few sequences decoded in lockstep (m <= SKINNY_ROWS) stream the weight
+        // once; every row must equal the m = 1 product, heap or mapped, in both layouts, any type.
+        Random r = new Random(13);
+        try (Arena arena = Arena.ofShared()) {
+            for (int[] s : new int[][]{{2, 96, 130}, {4, 64, 1000}, {7, 800, 96}, {VectorKernels.SKINNY_ROWS, 128, 37}}) {
+                int m = s[0], k = s[1], n = s[2];
+                float[] a = random(r, m * k), wv = random(r, k * n);
+                for (boolean transposed : new boolean[]{false, true}) {
+                    int rows = transposed ? n : k, cols = transposed ? k : n;
+                    List<Weight> weights = new java.util.ArrayList<>(List.of(Weight.Heap.of(wv, rows, cols)));
+                    for (DType t : DType.values()) {
+                        if (!t.quantized() || (transposed && cols % 32 == 0)) weights.add(mapped(arena, wv, t, rows, cols));
+                    }
+                    for (Weight w : weights) {
+                        float[] all = new float[m * n];
+                        VECTOR.matmul(a, 0, w, transposed, all, 0, m, false);
+                        for (int i = 0; i < m; i++) {
+                            float[] row = new float[n];
+                            VECTOR.matmul(java.util.Arrays.copyOfRange(a, i * k, (i + 1) * k), 0, w, transposed, row, 0, 1, false);
+                            String what = (w instanceof Weight.Mapped mm ? "mapped " + mm.type() : "heap") + " row " + i + " of " + m + "x" + k + "x" + n + (transposed ? " NT" : " NN");
+                            VectorKernelsTest.assertSameBits(what, row, java.util.Arrays.copyOfRange(all, i * n, (i + 1) * n));
+                        }
+                    }
                 }
             }
         }
