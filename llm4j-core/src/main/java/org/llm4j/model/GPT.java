@@ -245,8 +245,16 @@ public final class GPT extends Module implements LanguageModel {
                 System.arraycopy(qkv, i * 3 * c + c, kv.k[l], (t0 + i) * c, c);
                 System.arraycopy(qkv, i * 3 * c + 2 * c, kv.v[l], (t0 + i) * c, c);
             }
-            // One task per head, as matrix products: S = Q·Kᵀ/√d over the cache, causal mask, softmax, Y = P·V.
-            org.llm4j.kernels.Parallel.forEachTask(nh, hh -> attendBatch(k, qkv, kv, layer, hh, t0, n, y));
+            if (n <= Kernels.FEW_ROWS) {
+                // A short prompt attends row by row as decoding does: the first token of a cold
+                // start then runs (and compiles) the same loops as the tokens after it.
+                for (int i = 0; i < n; i++) {
+                    for (int hh = 0; hh < nh; hh++) attend(k, qkv, i * 3 * c, kv, l, hh, t0 + i, y, i * c, kv.att);
+                }
+            } else {
+                // One task per head, as matrix products: S = Q·Kᵀ/√d over the cache, causal mask, softmax, Y = P·V.
+                org.llm4j.kernels.Parallel.forEachTask(nh, hh -> attendBatch(k, qkv, kv, layer, hh, t0, n, y));
+            }
             finishBlock(k, b, x, y, h, fc, n);
         }
         kv.pos += n;

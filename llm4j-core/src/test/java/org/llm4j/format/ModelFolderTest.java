@@ -64,6 +64,8 @@ class ModelFolderTest {
         assertThat(a).as("mapped F32 and heap give the same bits").containsExactly(b);
         float[] pre = mapped.prefill(mapped.newState(), ids);
         assertThat(maxRelDiff(pre, a)).as("prefill vs steps").isLessThan(1e-5);
+        assertThat(ids.length).isLessThanOrEqualTo(org.llm4j.kernels.Kernels.FEW_ROWS);
+        assertThat(pre).as("a prompt of at most FEW_ROWS tokens runs the decoding loops: the same bits as steps").containsExactly(a);
         // prefill continues an existing cache
         DecodeState s = mapped.newState();
         mapped.prefill(s, java.util.Arrays.copyOf(ids, 3));

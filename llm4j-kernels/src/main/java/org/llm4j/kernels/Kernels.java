@@ -14,6 +14,13 @@ package org.llm4j.kernels;
  */
 public interface Kernels {
 
+    /**
+     * Products {@link #matmul(float[], int, Weight, boolean, float[], int, int, boolean)} with at
+     * most this many rows stream the weight once through the matrix-vector loops (short prompts, a
+     * few sequences decoded in lockstep): each row's result is then exactly its M = 1 product.
+     */
+    int FEW_ROWS = 8;
+
     /** C(M,N) (+)= A(M,K) · B(K,N). Forward of x·W with W stored (in, out). */
     void matmulNN(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int m, int k, int n, boolean accumulate);
 

@@ -67,13 +67,10 @@ public final class VectorKernels implements Kernels {
 
     private static final int NN = 0, NT = 1, TN = 2;
 
-    /**
-     * Products with a mapped weight and at most this many rows of A (decoding, a few sequences in
-     * lockstep, short prompts) stream the weight once through the matrix-vector loops instead of
-     * packing it: they stay memory-bound, each row's result equals its m = 1 product bit for bit,
-     * and a cold start compiles one family of loops for the prompt and the decoding after it.
-     */
-    static final int SKINNY_ROWS = 8;
+    // Few-row products (m <= Kernels.FEW_ROWS, heap or mapped weight) stream the weight once
+    // through the matrix-vector loops instead of packing it: still memory-bound, each row equal to
+    // its m = 1 product bit for bit, and one loop family for a prompt and the decoding after it.
+    static final int SKINNY_ROWS = Kernels.FEW_ROWS;
 
     @Override
     public void matmulNN(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int m, int k, int n, boolean accumulate) {
