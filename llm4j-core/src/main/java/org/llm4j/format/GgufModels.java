@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import org.llm4j.kernels.DType;
 import java.util.ArrayList;
+import org.llm4j.model.GPT;
+import org.llm4j.model.GPTConfig;
 import org.llm4j.model.LanguageModel;
 import org.llm4j.model.Llama;
 import org.llm4j.model.LlamaConfig;
@@ -111,8 +113,121 @@ public final class GgufModels {
         return new Llama(cfg, w, g.origin());
     }
 
-    static org.llm4j.model.GPT gpt2(Gguf g, int tokenizerVocab) {
-        throw new IllegalArgumentException(g.origin() + ": gpt2 not yet");
+    // llama.cpp's gpt2 tensor names (gguf-py's tensor map) → Hugging Face GPT2LMHeadModel's.
+    private static final Map<String, String> GPT2_NAMES = Map.ofEntries(
+            Map.entry("attn_norm.weight", "ln_1.weight"), Map.entry("attn_norm.bias", "ln_1.bias"),
+            Map.entry("attn_qkv.weight", "attn.c_attn.weight"), Map.entry("attn_qkv.bias", "attn.c_attn.bias"),
+            Map.entry("attn_output.weight", "attn.c_proj.weight"), Map.entry("attn_output.bias", "attn.c_proj.bias"),
+            Map.entry("ffn_norm.weight", "ln_2.weight"), Map.entry("ffn_norm.bias", "ln_2.bias"),
+            Map.entry("ffn_up.weight", "mlp.c_fc.weight"), Map.entry("ffn_up.bias", "mlp.c_fc.bias"),
+            Map.entry("ffn_down.weight", "mlp.c_proj.weight"), Map.entry("ffn_down.bias", "mlp.c_proj.bias"));
+
+    /**
+     * Architecture gpt2 onto llm4j's GPT. llama.cpp's converter transposes Hugging Face's Conv1D
+     * matrices to (out, in), so the model reads them in that layout ({@link GPT#GPT(GPTConfig, Map, String, boolean)}).
+     * The head is tied to token_embd.weight; an output.weight (older converters wrote a copy) must
+     * hold the same bytes.
+     */
+    static GPT gpt2(Gguf g, int tokenizerVocab) {
+        String a = "gpt2.";
+        int[] vd = vocabAndDim(g, a, tokenizerVocab);
+        int vocab = vd[0], dim = vd[1], heads = g.integer(a + "attention.head_count");
+        if (g.has(a + "attention.head_count_kv") && g.integer(a + "attention.head_count_kv") != heads) {
+            throw new IllegalArgumentException(g.origin() + ": gpt2.attention.head_count_kv " + g.integer(a + "attention.head_count_kv") + " differs from head_count " + heads + " (GPT-2 has no grouped-query attention)");
+        }
+        if (g.has(a + "feed_forward_length") && g.integer(a + "feed_forward_length") != 4 * dim) {
+            throw new IllegalArgumentException(g.origin() + ": gpt2.feed_forward_length " + g.integer(a + "feed_forward_length") + " is not 4 * embedding_length = " + 4 * dim);
+        }
+        GPTConfig cfg;
+        try {
+            cfg = new GPTConfig(vocab, g.integer(a + "context_length"), g.integer(a + "block_count"), heads, dim, 0f, g.real(a + "attention.layer_norm_epsilon"));
+        } catch (IllegalArgumentException e) {
+            throw e.getMessage().startsWith(g.origin()) ? e : new IllegalArgumentException(g.origin() + ": " + e.getMessage());
+        }
+        Gguf.TensorInfo out = g.tensors().get("output.weight");
+        if (out != null) {
+            Gguf.TensorInfo emb = g.tensors().get("token_embd.weight");
+            if (out.type() != emb.type() || !java.util.Arrays.equals(out.ne(), emb.ne()) || g.data(out).mismatch(g.data(emb)) != -1) {
+                throw new IllegalArgumentException(g.origin() + ": tensor 'output.weight' differs from token_embd.weight; llm4j's GPT-2 ties its head to the embedding");
+            }
+        }
+        Map<String, Tensor> w = new LinkedHashMap<>();
+        for (String name : g.tensors().keySet()) {
+            if (name.equals("output.weight")) continue;
+            String hf = gpt2HfName(name);
+            if (hf == null) throw new IllegalArgumentException(g.origin() + ": unexpected tensor '" + name + "' for a gpt2 model");
+            w.put(hf, g.tensor(name));
+        }
+        return new GPT(cfg, w, g.origin(), true);
+    }
+
+    static String gpt2HfName(String name) {
+        switch (name) {
+            case "token_embd.weight": return "transformer.wte.weight";
+            case "position_embd.weight": return "transformer.wpe.weight";
+            case "output_norm.weight": return "transformer.ln_f.weight";
+            case "output_norm.bias": return "transformer.ln_f.bias";
+            default:
+        }
+        if (!name.startsWith("blk.")) return null;
+        int dot = name.indexOf('.', 4);
+        if (dot < 0) return null;
+        String layer = name.substring(4, dot), rest = GPT2_NAMES.get(name.substring(dot + 1));
+        if (rest == null || layer.isEmpty() || !layer.chars().allMatch(Character::isDigit)) return null;
+        return "transformer.h." + Integer.parseInt(layer) + "." + rest;
+    }
+
+    static String gpt2GgufName(String hf) {
+        switch (hf) {
+            case "transformer.wte.weight": return "token_embd.weight";
+            case "transformer.wpe.weight": return "position_embd.weight";
+            case "transformer.ln_f.weight": return "output_norm.weight";
+            case "transformer.ln_f.bias": return "output_norm.bias";
+            default:
+        }
+        String p = "transformer.h.";
+        int dot = hf.indexOf('.', p.length());
+        if (hf.startsWith(p) && dot > 0) {
+            String rest = hf.substring(dot + 1);
+            for (var e : GPT2_NAMES.entrySet()) if (e.getValue().equals(rest)) return "blk." + hf.substring(p.length(), dot) + "." + e.getKey();
+        }
+        throw new IllegalArgumentException("no GGUF name for '" + hf + "'");
+    }
+
+    /**
+     * Writes llm4j's GPT as llama.cpp's gpt2 architecture, as convert_hf_to_gguf.py does: the four
+     * projection matrices per block transposed to (out, in), no output.weight (llama.cpp uses
+     * token_embd for a missing head), hyperparameters under gpt2.*, and the tokenizer's metadata
+     * (byte-level BPE: tokenizer.ggml.model gpt2, pre gpt-2). Matrices whose rows are whole blocks
+     * take the type except position_embd, which stays F32 with the vectors.
+     */
+    public static void writeGpt2(Path file, GPT model, Tokenizer tok, DType type, String name) throws IOException {
+        GPTConfig c = model.config();
+        GgufWriter w = new GgufWriter()
+                .string("general.architecture", "gpt2").string("general.name", name).u32("general.alignment", 32)
+                .u32("gpt2.block_count", c.nLayer()).u32("gpt2.context_length", c.blockSize()).u32("gpt2.embedding_length", c.nEmbd())
+                .u32("gpt2.feed_forward_length", 4 * c.nEmbd()).u32("gpt2.attention.head_count", c.nHead())
+                .f32("gpt2.attention.layer_norm_epsilon", c.layerNormEps()).u32("general.file_type", fileType(type));
+        GgufTokenizer.write(w, tok, c.vocabSize());
+        boolean stored = model.projectionsOutIn();
+        for (var e : model.parameters().entrySet()) {
+            String hf = e.getKey();
+            Tensor t = e.getValue();
+            boolean proj = hf.endsWith("c_attn.weight") || hf.endsWith("c_proj.weight") || hf.endsWith("c_fc.weight");
+            if (proj && !stored) t = GPT.transposed(t);
+            boolean matrix = t.rank() == 2 && t.shape()[1] % type.blockSize == 0 && !hf.equals("transformer.wpe.weight");
+            w.tensor(gpt2GgufName(hf), t, matrix ? type : DType.F32);
+        }
+        w.write(file);
+    }
+
+    /** Writes a model as GGUF in the architecture llama.cpp uses for it: gpt2 for GPT, llama or qwen2 for the Llama family. */
+    public static void write(Path file, LanguageModel model, Tokenizer tok, DType type, String name) throws IOException {
+        switch (model) {
+            case GPT gpt -> writeGpt2(file, gpt, tok, type, name);
+            case Llama llama -> writeLlama(file, llama, tok, type, name);
+            default -> throw new IllegalArgumentException("a " + model.getClass().getSimpleName() + " has no GGUF architecture (GPT-2 and the Llama family have)");
+        }
     }
 
     // llama.cpp's RoPE scaling: the key k.rope.scaling.type (none | linear, with k.rope.scaling.factor;

@@ -235,7 +235,9 @@ public final class ModelFiles {
         ObjectNode cfg = configJson(model.config());
         if (dtype != org.llm4j.kernels.DType.F32) cfg.put("torch_dtype", dtype == org.llm4j.kernels.DType.F16 ? "float16" : "bfloat16");
         AtomicFiles.writeString(dir.resolve("config.json"), cfg.toPrettyString());
-        Safetensors.write(dir.resolve("model.safetensors"), model.parameters(), Map.of("format", "pt"), dtype);
+        // A GPT read from GGUF holds llama.cpp's (out, in) projections: saved transposed back to Conv1D's (in, out).
+        Map<String, Tensor> state = model instanceof GPT g ? g.huggingFaceState() : model.parameters();
+        Safetensors.write(dir.resolve("model.safetensors"), state, Map.of("format", "pt"), dtype);
         if (tokenizer != null) AtomicFiles.writeString(dir.resolve("tokenizer.json"), tokenizer.toJson());
         if (generationConfig != null && !generationConfig.isEmpty()) {
             AtomicFiles.writeString(dir.resolve(GenerationConfigFile.NAME), generationConfig.toPrettyString());
