@@ -84,7 +84,9 @@ public final class GgufModels {
         boolean tied = !g.tensors().containsKey("output.weight");
         // llama.cpp's qwen2 requires the q/k/v biases; its llama takes them when present.
         boolean bias = qwen2 || g.tensors().containsKey("blk.0.attn_q.bias");
-        int window = g.integer(a + "attention.sliding_window", 0);
+        // NOTE: k.attention.sliding_window, where a converter writes it, is not read: llama.cpp's llama
+        // and qwen2 graphs attend to the whole context, and llm4j computes what llama.cpp does.
+        int window = 0;
         LlamaConfig cfg;
         try {
             cfg = new LlamaConfig(vocab, dim, g.integer(a + "feed_forward_length"), g.integer(a + "block_count"), heads,

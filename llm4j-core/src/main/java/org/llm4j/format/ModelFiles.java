@@ -145,7 +145,8 @@ public final class ModelFiles {
      * mistral). Hugging Face checkpoints rotate half-split RoPE pairs. Qwen2 always has q/k/v
      * biases; its sliding window applies only when use_sliding_window is true, and then only to
      * some layers (max_window_layers), which is refused. Mistral's sliding_window (null in v0.2+)
-     * is implemented. Options llm4j does not implement are refused by name, never ignored.
+     * is implemented (4096 when the key is absent, as MistralConfig's default). Options llm4j does
+     * not implement are refused by name, never ignored.
      */
     private static LlamaConfig llamaConfig(JsonNode n, String origin, String type) {
         String act = n.path("hidden_act").asText("silu");
@@ -159,8 +160,9 @@ public final class ModelFiles {
         }
         int window = 0;
         if (type.equals("mistral")) {
-            JsonNode w = n.get("sliding_window");
-            if (w != null && !w.isNull()) {
+            // MistralConfig's default is 4096 when the key is absent; null (v0.2 on) means none.
+            JsonNode w = n.has("sliding_window") ? n.get("sliding_window") : JSON.getNodeFactory().numberNode(4096);
+            if (!w.isNull()) {
                 if (!w.canConvertToInt() || w.asInt() <= 0) throw new IllegalArgumentException(origin + ": sliding_window must be a positive integer or null, got " + w);
                 window = w.asInt();
             }
@@ -175,7 +177,7 @@ public final class ModelFiles {
         LlamaConfig.RopeStyle rope = n.path("llm4j_rope_pairs").asText("").equals("interleaved") ? LlamaConfig.RopeStyle.INTERLEAVED : LlamaConfig.RopeStyle.HALF_SPLIT;
         return new LlamaConfig(req(n, "vocab_size", origin), dim, req(n, "intermediate_size", origin),
                 req(n, "num_hidden_layers", origin), heads, n.has("num_key_value_heads") ? req(n, "num_key_value_heads", origin) : heads,
-                positions, (float) n.path("rms_norm_eps").asDouble(1e-6), (float) n.path("rope_theta").asDouble(type.equals("qwen2") ? 1e6 : 10000.0),
+                positions, (float) n.path("rms_norm_eps").asDouble(1e-6), (float) n.path("rope_theta").asDouble(10000.0),
                 rope, n.path("tie_word_embeddings").asBoolean(false), type.equals("qwen2"), window, ropeScaling(n, origin));
     }
 

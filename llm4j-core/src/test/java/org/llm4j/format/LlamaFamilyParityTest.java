@@ -183,6 +183,10 @@ class LlamaFamilyParityTest {
                 .hasMessageContaining("attention_bias");
         assertThatThrownBy(() -> ModelFiles.parseConfig(base + ", \"model_type\": \"mistral\", \"sliding_window\": -3}", "c.json"))
                 .hasMessageContaining("sliding_window");
+        // MistralConfig's defaults: 4096 when the key is absent, none when null.
+        String mistral = base.replace("\"max_position_embeddings\": 64", "\"max_position_embeddings\": 8192") + ", \"model_type\": \"mistral\"";
+        assertThat(((LlamaConfig) ModelFiles.parseConfig(mistral + "}", "c.json")).slidingWindow()).isEqualTo(4096);
+        assertThat(((LlamaConfig) ModelFiles.parseConfig(mistral + ", \"sliding_window\": null}", "c.json")).slidingWindow()).isZero();
         LlamaConfig lin = (LlamaConfig) ModelFiles.parseConfig(base + ", \"model_type\": \"llama\", \"rope_scaling\": {\"type\": \"linear\", \"factor\": 2}}", "c.json");
         assertThat(lin.ropeScaling()).isEqualTo(new RopeScaling.Linear(2f));
         // The config.json llm4j writes reads back as the same config.
