@@ -46,7 +46,7 @@ public class BenchCommand implements Callable<Integer> {
     @Option(names = "--n-embd", defaultValue = "128", description = "GPT width or LSTM embedding. Default: ${DEFAULT-VALUE}.") int nEmbd;
     @Option(names = "--hidden", defaultValue = "512", description = "LSTM hidden size, or Llama MLP width. Default: ${DEFAULT-VALUE}.") int hidden;
     @Option(names = "--kv-heads", defaultValue = "0", description = "Llama key/value heads; 0 = --n-head. Default: ${DEFAULT-VALUE}.") int kvHeads;
-    @Option(names = "--write-gguf", paramLabel = "FILE", description = "generate --model llama: save the random-weight model as a GGUF (with a byte-level placeholder vocabulary) in --dtype and stop.")
+    @Option(names = "--write-gguf", paramLabel = "FILE", description = "generate --model llama|gpt: save the random-weight model as a GGUF (with a placeholder vocabulary of byte tokens) in --dtype and stop.")
     java.nio.file.Path writeGguf;
     @Option(names = "--dtype", defaultValue = "f32", description = "With --write-gguf: f32 | f16 | q8_0 | q4_0. Default: ${DEFAULT-VALUE}.") String dtype;
     @Option(names = "--vocab", defaultValue = "65", description = "Vocabulary size. Default: ${DEFAULT-VALUE}.") int vocab;
@@ -130,7 +130,7 @@ public class BenchCommand implements Callable<Integer> {
         }
         m.setTraining(false);
         if (writeGguf != null) {
-            if (!(m instanceof org.llm4j.model.Llama llama)) throw new IllegalArgumentException("--write-gguf needs --model llama");
+            if (!(m instanceof org.llm4j.model.Llama) && !(m instanceof org.llm4j.model.GPT)) throw new IllegalArgumentException("--write-gguf needs --model llama, gpt or gpt2-124m");
             org.llm4j.kernels.DType t = switch (dtype.toLowerCase()) {
                 case "f32" -> org.llm4j.kernels.DType.F32;
                 case "f16" -> org.llm4j.kernels.DType.F16;
@@ -138,7 +138,8 @@ public class BenchCommand implements Callable<Integer> {
                 case "q4_0" -> org.llm4j.kernels.DType.Q4_0;
                 default -> throw new IllegalArgumentException("--dtype must be f32, f16, q8_0 or q4_0, got '" + dtype + "'");
             };
-            org.llm4j.format.GgufModels.writeLlama(writeGguf, llama, placeholderVocabulary(m.vocabSize()), t, "random-llama");
+            org.llm4j.tokenizer.Tokenizer vocabulary = m instanceof org.llm4j.model.Llama ? placeholderVocabulary(m.vocabSize()) : byteLevelPlaceholder(m.vocabSize());
+            org.llm4j.format.GgufModels.write(writeGguf, m, vocabulary, t, m instanceof org.llm4j.model.Llama ? "random-llama" : "random-gpt2");
             w.printf("wrote %s: %s, %,d parameters, %s, %.1f MiB%n", writeGguf, m.config(), m.parameterCount(), t, java.nio.file.Files.size(writeGguf) / 1048576.0);
             return;
         }
@@ -238,6 +239,15 @@ public class BenchCommand implements Callable<Integer> {
                     : i < 259 ? org.llm4j.tokenizer.SentencePieceBpeTokenizer.TokenType.BYTE : org.llm4j.tokenizer.SentencePieceBpeTokenizer.TokenType.NORMAL;
         }
         return new org.llm4j.tokenizer.SentencePieceBpeTokenizer(pieces, new float[n], types, 1, 2, 0, true, true);
+    }
+
+    // The 256 byte tokens and <|endoftext|>, no merges (the GGUF pads the rest with [PAD] tokens).
+    static org.llm4j.tokenizer.ByteLevelBpeTokenizer byteLevelPlaceholder(int n) {
+        if (n < 257) throw new IllegalArgumentException("--write-gguf needs --vocab of at least 257 (byte tokens and <|endoftext|>)");
+        java.util.List<String> tokens = new java.util.ArrayList<>(257);
+        for (int b = 0; b < 256; b++) tokens.add(org.llm4j.tokenizer.ByteLevel.toUnicode(new byte[] {(byte) b}));
+        tokens.add("<|endoftext|>");
+        return org.llm4j.tokenizer.ByteLevelBpeTokenizer.of(tokens, java.util.List.of(), java.util.List.of("<|endoftext|>"));
     }
 
     static double median(double[] a) {

@@ -1,4 +1,5 @@
-// `llm4j quantize`: writes a llama-architecture GGUF (F32, F16, Q8_0 or Q4_0) from a llama2.c checkpoint or a GGUF.
+// `llm4j quantize`: writes a GGUF (F32, F16, Q8_0 or Q4_0) in llama.cpp's architecture for the model (llama, qwen2, gpt2)
+// from a llama2.c checkpoint, a GGUF, or a Hugging Face folder or repository id.
 package org.llm4j.cli;
 
 import java.io.PrintWriter;
@@ -9,21 +10,21 @@ import org.llm4j.format.GgufModels;
 import org.llm4j.format.Llama2c;
 import org.llm4j.format.ModelFiles;
 import org.llm4j.kernels.DType;
-import org.llm4j.model.Llama;
-import org.llm4j.tokenizer.SentencePieceBpeTokenizer;
+import org.llm4j.format.Hub;
+import org.llm4j.model.LanguageModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "quantize", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Write a Llama model as a GGUF file that llama.cpp's llama architecture reads.",
-                "Matrices whose rows are whole 32-value blocks take the type; norm gains and odd widths stay F32."})
+        description = {"Write a model as a GGUF file in the llama.cpp architecture for it: llama (Llama, Mistral), qwen2 or gpt2.",
+                "Matrices whose rows are whole 32-value blocks take the type; norm gains, biases and odd widths stay F32."})
 public class QuantizeCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "FILE", description = "A llama2.c checkpoint FILE.bin or a GGUF FILE.gguf (llama, SentencePiece tokenizer).")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "FILE|DIR|REPO", description = "A llama2.c checkpoint FILE.bin, a GGUF FILE.gguf, or a Hugging Face model folder or repository id (gpt2, llama, mistral, qwen2).")
+    String model;
     @Option(names = "--tokenizer", paramLabel = "FILE", description = "With FILE.bin: llama2.c's tokenizer.bin. Default: tokenizer.bin beside the checkpoint.")
     Path tokenizer;
     @Option(names = "--type", required = true, paramLabel = "TYPE", description = "f32 | f16 | q8_0 | q4_0")
@@ -40,15 +41,16 @@ public class QuantizeCommand implements Callable<Integer> {
             case "q4_0" -> DType.Q4_0;
             default -> throw new IllegalArgumentException("--type must be f32, f16, q8_0 or q4_0, got '" + type + "'");
         };
-        if (!Files.isRegularFile(model)) throw new IllegalArgumentException("--model " + model + ": no such file");
-        String name = model.getFileName().toString();
-        ModelFiles.Loaded loaded = name.endsWith(".gguf") ? GgufModels.load(model) : Llama2c.loadWithTokenizer(model, tokenizer);
-        if (!(loaded.model() instanceof Llama llama) || !(loaded.tokenizer() instanceof SentencePieceBpeTokenizer tok)) {
-            throw new IllegalArgumentException(model + ": quantize writes Llama models with a SentencePiece tokenizer");
-        }
-        GgufModels.writeLlama(out, llama, tok, t, name.replaceFirst("\\.(bin|gguf)$", ""));
+        Path file = Path.of(model);
+        boolean single = Files.isRegularFile(file) && (model.endsWith(".gguf") || model.endsWith(".bin"));
+        if (tokenizer != null && !(single && model.endsWith(".bin"))) throw new IllegalArgumentException("--tokenizer goes with a llama2.c FILE.bin");
+        ModelFiles.Loaded loaded = !single ? ModelFiles.load(Hub.fromEnvironment().modelFolder(model))
+                : model.endsWith(".gguf") ? GgufModels.load(file) : Llama2c.loadWithTokenizer(file, tokenizer);
+        LanguageModel lm = loaded.model();
+        String name = file.getFileName() == null ? model : file.getFileName().toString().replaceFirst("\\.(bin|gguf)$", "");
+        GgufModels.write(out, lm, loaded.tokenizer(), t, name);
         PrintWriter w = spec.commandLine().getOut();
-        w.printf("wrote %s: %s, %,d parameters, %s, %.2f MiB%n", out, llama.config(), llama.parameterCount(), t, Files.size(out) / (1024.0 * 1024.0));
+        w.printf("wrote %s: %s, %,d parameters, %s, %.2f MiB%n", out, lm.config(), lm.parameterCount(), t, Files.size(out) / (1024.0 * 1024.0));
         w.flush();
         return 0;
     }

@@ -369,4 +369,20 @@ class CliTest {
         assertThat(bad.code()).isEqualTo(2);
         assertThat(bad.err()).contains("--type");
     }
+
+    @Test
+    void gpt2GgufIsWrittenReadQuantizedAndGenerates(@TempDir Path dir) {
+        Path f = dir.resolve("g.gguf"), q = dir.resolve("g-q8.gguf");
+        Run w = run("bench", "generate", "--model", "gpt", "--n-layer", "2", "--n-head", "2", "--n-embd", "64", "--vocab", "300",
+                "--block-size", "32", "--write-gguf", f.toString());
+        assertThat(w.code()).as(w.err()).isZero();
+        Run qz = run("quantize", "--model", f.toString(), "--type", "q8_0", "--out", q.toString());
+        assertThat(qz.code()).as(qz.err()).isZero();
+        Run info = run("info", q.toString());
+        assertThat(info.code()).as(info.err()).isZero();
+        assertThat(info.out()).contains("Q8_0", "ByteLevelBpeTokenizer");
+        Run g = run("generate", "--model", q.toString(), "--prompt", "ab", "--greedy", "--max-new-tokens", "5");
+        assertThat(g.code()).as(g.err()).isZero();
+        assertThat(g.out()).startsWith("ab");
+    }
 }

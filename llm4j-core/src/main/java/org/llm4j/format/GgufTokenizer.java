@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.llm4j.tokenizer.ByteLevelBpeTokenizer;
+import org.llm4j.tokenizer.ByteLevelPreTokenizer;
 import org.llm4j.tokenizer.SentencePieceBpeTokenizer;
 import org.llm4j.tokenizer.SentencePieceBpeTokenizer.TokenType;
 import org.llm4j.tokenizer.Tokenizer;
@@ -47,6 +48,69 @@ public final class GgufTokenizer {
                 special(g, "unknown", 0, n), g.bool("tokenizer.ggml.add_bos_token", true), g.bool("tokenizer.ggml.add_space_prefix", true));
     }
 
+    /** BOS of the GGUF's tokenizer: the SentencePiece tokenizer's, or tokenizer.ggml.bos_token_id; -1 if none. */
+    static int bosId(Gguf g, Tokenizer tok) {
+        return tok instanceof SentencePieceBpeTokenizer sp ? sp.bosId() : special(g, "bos", Integer.MAX_VALUE, tok.vocabSize());
+    }
+
+    /** EOS likewise; -1 if none. */
+    static int eosId(Gguf g, Tokenizer tok) {
+        return tok instanceof SentencePieceBpeTokenizer sp ? sp.eosId() : special(g, "eos", Integer.MAX_VALUE, tok.vocabSize());
+    }
+
+    /**
+     * Writes tokenizer.ggml.* for a model of modelVocab rows: SentencePiece BPE as "llama" (pieces
+     * with U+2581 for spaces, scores, types), byte-level BPE as "gpt2" (tokens, types, merges, pre).
+     * Rows past the tokenizer's vocabulary get tokens "[PAD{id}]" of type 5 (unused), as llama.cpp's
+     * converter pads, since llama.cpp requires one token per embedding row.
+     */
+    public static void write(GgufWriter w, Tokenizer tok, int modelVocab) {
+        int n = tok.vocabSize();
+        if (n > modelVocab) throw new IllegalArgumentException("the tokenizer has " + n + " tokens but the model only " + modelVocab + " embedding rows");
+        List<String> tokens = new ArrayList<>(modelVocab);
+        int[] types = new int[modelVocab];
+        switch (tok) {
+            case SentencePieceBpeTokenizer sp -> {
+                float[] scores = new float[modelVocab];
+                for (int i = 0; i < n; i++) {
+                    tokens.add(sp.type(i) == TokenType.BYTE ? sp.piece(i) : sp.piece(i).replace(' ', '\u2581'));
+                    scores[i] = sp.score(i);
+                    types[i] = sp.type(i).ordinal() + 1;
+                }
+                pad(tokens, types, n, modelVocab);
+                w.string("tokenizer.ggml.model", "llama").strings("tokenizer.ggml.tokens", tokens).floats("tokenizer.ggml.scores", scores)
+                        .ints("tokenizer.ggml.token_type", types);
+                if (sp.bosId() >= 0) w.u32("tokenizer.ggml.bos_token_id", sp.bosId());
+                if (sp.eosId() >= 0) w.u32("tokenizer.ggml.eos_token_id", sp.eosId());
+            }
+            case ByteLevelBpeTokenizer bl -> {
+                for (int i = 0; i < n; i++) {
+                    tokens.add(bl.vocabEntry(i));
+                    types[i] = bl.isSpecial(i) ? 3 : 1;   // control, normal: as llama.cpp's converter marks HF's special added tokens
+                }
+                pad(tokens, types, n, modelVocab);
+                w.string("tokenizer.ggml.model", "gpt2").string("tokenizer.ggml.pre", bl.preTokenizer().ggufName())
+                        .strings("tokenizer.ggml.tokens", tokens).ints("tokenizer.ggml.token_type", types)
+                        .strings("tokenizer.ggml.merges", bl.mergeStrings());
+                // NOTE: llama.cpp falls back to id 11 for a missing BOS/EOS of a gpt2 vocabulary, so both are
+                // always written: the tokenizer's BOS if it has one, else <|endoftext|> (GPT-2's BOS and EOS).
+                int eot = bl.tokenId("<|endoftext|>");
+                int bos = bl.bosId() >= 0 ? bl.bosId() : eot, eos = bl.eosId() >= 0 ? bl.eosId() : eot;
+                if (bos >= 0) w.u32("tokenizer.ggml.bos_token_id", bos);
+                if (eos >= 0) w.u32("tokenizer.ggml.eos_token_id", eos);
+                w.bool("tokenizer.ggml.add_bos_token", bl.addsBos());
+            }
+            default -> throw new IllegalArgumentException("a " + tok.getClass().getSimpleName() + " has no GGUF form (SentencePiece or byte-level BPE only)");
+        }
+    }
+
+    private static void pad(List<String> tokens, int[] types, int from, int to) {
+        for (int i = from; i < to; i++) {
+            tokens.add("[PAD" + i + "]");
+            types[i] = 5;
+        }
+    }
+
     private static int special(Gguf g, String which, int dflt, int n) {
         String key = "tokenizer.ggml." + which + "_token_id";
         int id = g.integer(key, dflt < n ? dflt : -1);
@@ -54,14 +118,32 @@ public final class GgufTokenizer {
         return id;
     }
 
+    // llama.cpp reads tokenizer.ggml.pre to pick the pre-tokenizer; an unknown name is refused, never
+    // replaced by another pattern (that would silently change the ids). BOS is added when
+    // tokenizer.ggml.add_bos_token says so (llama.cpp's default for a gpt2 vocabulary is not to).
     private static ByteLevelBpeTokenizer byteLevel(Gguf g, String[] tokens, int[] types) {
-        String pre = g.string("tokenizer.ggml.pre", "default");
-        if (!pre.equals("gpt-2") && !pre.equals("default")) {
-            throw new IllegalArgumentException(g.origin() + ": tokenizer.ggml.pre '" + pre + "' is not supported yet (GPT-2's pre-tokenizer only)");
+        String preName = g.string("tokenizer.ggml.pre", "default");
+        ByteLevelPreTokenizer pre = ByteLevelPreTokenizer.byGgufName(preName);
+        if (pre == null) {
+            throw new IllegalArgumentException(g.origin() + ": tokenizer.ggml.pre '" + preName + "' is not supported (gpt-2, default, llama-bpe, llama3, qwen2 are)");
         }
         String[] merges = g.strings("tokenizer.ggml.merges");
         List<String> specials = new ArrayList<>();
-        if (types != null) for (int i = 0; i < tokens.length; i++) if (types[i] == 3 || types[i] == 4) specials.add(tokens[i]);
-        return ByteLevelBpeTokenizer.of(Arrays.asList(tokens), Arrays.asList(merges), specials);
+        if (types != null) {
+            for (int i = 0; i < tokens.length; i++) {
+                if (types[i] < 1 || types[i] > 6) throw new IllegalArgumentException(g.origin() + ": tokenizer.ggml.token_type[" + i + "] = " + types[i] + " is not a token type (1..6)");
+                if (types[i] == 3 || types[i] == 4) specials.add(tokens[i]);
+            }
+        }
+        ByteLevelBpeTokenizer t;
+        try {
+            t = ByteLevelBpeTokenizer.of(Arrays.asList(tokens), Arrays.asList(merges), specials);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(g.origin() + ": tokenizer.ggml.tokens/merges: " + e.getMessage());
+        }
+        int n = tokens.length, bos = special(g, "bos", Integer.MAX_VALUE, n), eos = special(g, "eos", Integer.MAX_VALUE, n);
+        boolean addBos = g.bool("tokenizer.ggml.add_bos_token", false);
+        if (addBos && bos < 0) throw new IllegalArgumentException(g.origin() + ": tokenizer.ggml.add_bos_token is true but tokenizer.ggml.bos_token_id is missing");
+        return t.withPreTokenizer(pre).withSpecialIds(bos, eos, addBos);
     }
 }

@@ -17,6 +17,7 @@ import org.llm4j.model.Llama;
 import org.llm4j.model.LlamaConfig;
 import org.llm4j.model.LstmConfig;
 import org.llm4j.model.ModelConfig;
+import org.llm4j.model.RopeScaling;
 import org.llm4j.tensor.Tensor;
 import org.llm4j.tokenizer.Tokenizer;
 
@@ -54,8 +55,10 @@ public final class ModelFiles {
                 n.put("tie_word_embeddings", true);
             }
             case LlamaConfig l -> {
-                n.putArray("architectures").add("LlamaForCausalLM");
-                n.put("model_type", "llama");
+                // The family member is implied by the fields: q/k/v biases are Qwen2's, a sliding window Mistral's.
+                String type = l.qkvBias() ? "qwen2" : l.slidingWindow() > 0 ? "mistral" : "llama";
+                n.putArray("architectures").add(switch (type) { case "qwen2" -> "Qwen2ForCausalLM"; case "mistral" -> "MistralForCausalLM"; default -> "LlamaForCausalLM"; });
+                n.put("model_type", type);
                 n.put("vocab_size", l.vocabSize());
                 n.put("hidden_size", l.dim());
                 n.put("intermediate_size", l.hiddenDim());
@@ -67,7 +70,25 @@ public final class ModelFiles {
                 n.put("rope_theta", l.ropeTheta());
                 n.put("hidden_act", "silu");
                 n.put("tie_word_embeddings", l.tiedHead());
-                // NOTE: Hugging Face rotates half-split pairs; weights in Meta's layout (llama2.c) need
+                if (l.qkvBias()) {
+                    if (l.slidingWindow() > 0) throw new IllegalArgumentException("a Qwen2 model with a sliding window has no config.json form here");
+                    n.put("use_sliding_window", false);
+                }
+                if (l.slidingWindow() > 0) n.put("sliding_window", l.slidingWindow());
+                switch (l.ropeScaling()) {
+                    case RopeScaling.None none -> n.putNull("rope_scaling");
+                    case RopeScaling.Linear lin -> n.putObject("rope_scaling").put("rope_type", "linear").put("factor", lin.factor());
+                    case RopeScaling.Llama3 l3 -> n.putObject("rope_scaling").put("rope_type", "llama3").put("factor", l3.factor())
+                            .put("low_freq_factor", l3.lowFreqFactor()).put("high_freq_factor", l3.highFreqFactor())
+                            .put("original_max_position_embeddings", l3.originalMaxPositions());
+                    case RopeScaling.Factors f -> {
+                        // NOTE: GGUF's rope_freqs.weight has no Hugging Face form; like llm4j_rope_pairs this
+                        // field is llm4j's own, and transformers would ignore it.
+                        n.putNull("rope_scaling");
+                        var a = n.putArray("llm4j_rope_freq_factors");
+                        for (float v : f.values()) a.add(v);
+                    }
+                }                // NOTE: Hugging Face rotates half-split pairs; weights in Meta's layout (llama2.c) need
                 // this llm4j field, which transformers ignores: such a folder is for llm4j only.
                 if (l.rope() == LlamaConfig.RopeStyle.INTERLEAVED) n.put("llm4j_rope_pairs", "interleaved");
             }
@@ -88,10 +109,10 @@ public final class ModelFiles {
         try {
             return switch (type) {
                 case "gpt2" -> gpt2Config(n, origin);
-                case "llama" -> llamaConfig(n, origin);
+                case "llama", "qwen2", "mistral" -> llamaConfig(n, origin, type);
                 case "llm4j-lstm" -> new LstmConfig(req(n, "vocab_size", origin), req(n, "embedding_dim", origin),
                         req(n, "hidden_size", origin), req(n, "num_layers", origin), (float) n.path("dropout").asDouble(0.0));
-                default -> throw new IllegalArgumentException(origin + ": unsupported model_type '" + type + "' (expected gpt2, llama or llm4j-lstm)");
+                default -> throw new IllegalArgumentException(origin + ": unsupported model_type '" + type + "' (expected gpt2, llama, mistral, qwen2 or llm4j-lstm)");
             };
         } catch (IllegalArgumentException e) {
             throw e.getMessage().startsWith(origin) ? e : new IllegalArgumentException(origin + ": " + e.getMessage());
@@ -118,18 +139,73 @@ public final class ModelFiles {
                 (float) n.path("resid_pdrop").asDouble(0.0), (float) n.path("layer_norm_epsilon").asDouble(1e-5));
     }
 
-    // LlamaConfig: Hugging Face checkpoints rotate half-split RoPE pairs; RoPE scaling is refused by name.
-    private static LlamaConfig llamaConfig(JsonNode n, String origin) {
-        JsonNode scaling = n.get("rope_scaling");
-        if (scaling != null && !scaling.isNull()) throw new IllegalArgumentException(origin + ": rope_scaling " + scaling + " is not supported yet");
+    /**
+     * LlamaConfig from a LlamaConfig, Qwen2Config or MistralConfig (model_type llama, qwen2,
+     * mistral). Hugging Face checkpoints rotate half-split RoPE pairs. Qwen2 always has q/k/v
+     * biases; its sliding window applies only when use_sliding_window is true, and then only to
+     * some layers (max_window_layers), which is refused. Mistral's sliding_window (null in v0.2+)
+     * is implemented (4096 when the key is absent, as MistralConfig's default). Options llm4j does
+     * not implement are refused by name, never ignored.
+     */
+    private static LlamaConfig llamaConfig(JsonNode n, String origin, String type) {
         String act = n.path("hidden_act").asText("silu");
-        if (!act.equals("silu")) throw new IllegalArgumentException(origin + ": hidden_act '" + act + "' is not supported (Llama uses silu)");
-        int heads = req(n, "num_attention_heads", origin);
+        if (!act.equals("silu")) throw new IllegalArgumentException(origin + ": hidden_act '" + act + "' is not supported (the Llama family uses silu)");
+        if (n.path("attention_bias").asBoolean(false)) throw new IllegalArgumentException(origin + ": attention_bias=true (biases on q, k, v and o) is not supported");
+        if (n.path("mlp_bias").asBoolean(false)) throw new IllegalArgumentException(origin + ": mlp_bias=true is not supported");
+        int heads = req(n, "num_attention_heads", origin), dim = req(n, "hidden_size", origin);
+        JsonNode headDim = n.get("head_dim");
+        if (headDim != null && !headDim.isNull() && (!headDim.canConvertToInt() || heads <= 0 || headDim.asInt() * heads != dim)) {
+            throw new IllegalArgumentException(origin + ": head_dim " + headDim + " is not hidden_size / num_attention_heads (" + dim + " / " + heads + "); a separate head size is not supported");
+        }
+        int window = 0;
+        if (type.equals("mistral")) {
+            // MistralConfig's default is 4096 when the key is absent; null (v0.2 on) means none.
+            JsonNode w = n.has("sliding_window") ? n.get("sliding_window") : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.numberNode(4096);
+            if (!w.isNull()) {
+                if (!w.canConvertToInt() || w.asInt() <= 0) throw new IllegalArgumentException(origin + ": sliding_window must be a positive integer or null, got " + w);
+                window = w.asInt();
+            }
+        } else if (type.equals("qwen2") && n.path("use_sliding_window").asBoolean(false)) {
+            throw new IllegalArgumentException(origin + ": use_sliding_window=true (sliding-window attention on layers from max_window_layers on) is not supported");
+        } else if (type.equals("llama") && n.has("sliding_window") && !n.get("sliding_window").isNull()) {
+            throw new IllegalArgumentException(origin + ": sliding_window is not a Llama option (model_type mistral has it)");
+        }
+        int positions = req(n, "max_position_embeddings", origin);
+        // A window as long as the context changes nothing.
+        if (window >= positions) window = 0;
         LlamaConfig.RopeStyle rope = n.path("llm4j_rope_pairs").asText("").equals("interleaved") ? LlamaConfig.RopeStyle.INTERLEAVED : LlamaConfig.RopeStyle.HALF_SPLIT;
-        return new LlamaConfig(req(n, "vocab_size", origin), req(n, "hidden_size", origin), req(n, "intermediate_size", origin),
+        return new LlamaConfig(req(n, "vocab_size", origin), dim, req(n, "intermediate_size", origin),
                 req(n, "num_hidden_layers", origin), heads, n.has("num_key_value_heads") ? req(n, "num_key_value_heads", origin) : heads,
-                req(n, "max_position_embeddings", origin), (float) n.path("rms_norm_eps").asDouble(1e-6), (float) n.path("rope_theta").asDouble(10000.0),
-                rope, n.path("tie_word_embeddings").asBoolean(false));
+                positions, (float) n.path("rms_norm_eps").asDouble(1e-6), (float) n.path("rope_theta").asDouble(10000.0),
+                rope, n.path("tie_word_embeddings").asBoolean(false), type.equals("qwen2"), window, ropeScaling(n, origin));
+    }
+
+    // rope_scaling: null, {rope_type (or the older "type"): linear | llama3, factor, ...}; the
+    // others (dynamic, yarn, longrope) change more than the frequencies and are refused by name.
+    private static RopeScaling ropeScaling(JsonNode n, String origin) {
+        JsonNode own = n.get("llm4j_rope_freq_factors");
+        if (own != null && own.isArray()) {
+            java.util.List<Float> f = new java.util.ArrayList<>();
+            for (JsonNode v : own) f.add((float) v.asDouble(Double.NaN));
+            return new RopeScaling.Factors(f);
+        }
+        JsonNode s = n.get("rope_scaling");
+        if (s == null || s.isNull()) return RopeScaling.NONE;
+        if (!s.isObject()) throw new IllegalArgumentException(origin + ": rope_scaling must be an object or null, got " + s);
+        String type = s.has("rope_type") ? s.path("rope_type").asText("") : s.path("type").asText("");
+        return switch (type) {
+            case "default" -> RopeScaling.NONE;
+            case "linear" -> new RopeScaling.Linear(real(s, "factor", origin));
+            case "llama3" -> new RopeScaling.Llama3(real(s, "factor", origin), real(s, "low_freq_factor", origin), real(s, "high_freq_factor", origin),
+                    req(s, "original_max_position_embeddings", origin));
+            default -> throw new IllegalArgumentException(origin + ": rope_scaling type '" + type + "' is not supported (linear and llama3 are)");
+        };
+    }
+
+    private static float real(JsonNode n, String field, String origin) {
+        JsonNode v = n.get(field);
+        if (v == null || !v.isNumber()) throw new IllegalArgumentException(origin + ": field 'rope_scaling." + field + "' must be a number");
+        return (float) v.asDouble();
     }
 
     private static int req(JsonNode n, String field, String origin) {
@@ -160,7 +236,9 @@ public final class ModelFiles {
         ObjectNode cfg = configJson(model.config());
         if (dtype != org.llm4j.kernels.DType.F32) cfg.put("torch_dtype", dtype == org.llm4j.kernels.DType.F16 ? "float16" : "bfloat16");
         AtomicFiles.writeString(dir.resolve("config.json"), cfg.toPrettyString());
-        Safetensors.write(dir.resolve("model.safetensors"), model.parameters(), Map.of("format", "pt"), dtype);
+        // A GPT read from GGUF holds llama.cpp's (out, in) projections: saved transposed back to Conv1D's (in, out).
+        Map<String, Tensor> state = model instanceof GPT g ? g.huggingFaceState() : model.parameters();
+        Safetensors.write(dir.resolve("model.safetensors"), state, Map.of("format", "pt"), dtype);
         if (tokenizer != null) AtomicFiles.writeString(dir.resolve("tokenizer.json"), tokenizer.toJson());
         if (generationConfig != null && !generationConfig.isEmpty()) {
             AtomicFiles.writeString(dir.resolve(GenerationConfigFile.NAME), generationConfig.toPrettyString());

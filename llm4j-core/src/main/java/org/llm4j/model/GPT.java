@@ -17,6 +17,10 @@ public final class GPT extends Module implements LanguageModel {
     private final Tensor wte, wpe, lnfW, lnfB; // wte (V, C), wpe (block, C)
     private final Block[] blocks;
     private final Rng dropoutRng;
+    // NOTE: true for weights from a GGUF file: llama.cpp's converter stores the four projection
+    // matrices transposed from Hugging Face's Conv1D, (out, in) as nn.Linear, and quantized blocks
+    // run along those rows, so they are read in place as x·Wᵀ instead of being transposed back.
+    private final boolean outIn;
 
     /** One transformer block's parameters. */
     private record Block(Tensor ln1W, Tensor ln1B, Tensor attnW, Tensor attnB, Tensor projW, Tensor projB,
@@ -32,11 +36,24 @@ public final class GPT extends Module implements LanguageModel {
      * a model decodes; training it needs heap weights ({@link #loadParameters} into a fresh GPT).
      */
     public GPT(GPTConfig cfg, java.util.Map<String, Tensor> weights, String origin) {
-        this(cfg, 0, weights, origin);
+        this(cfg, 0, weights, origin, false);
+    }
+
+    /**
+     * As {@link #GPT(GPTConfig, java.util.Map, String)}, with outIn = true for projection matrices
+     * stored (out, in) under the same names (llama.cpp's GGUF layout); such a model only decodes.
+     */
+    public GPT(GPTConfig cfg, java.util.Map<String, Tensor> weights, String origin, boolean outIn) {
+        this(cfg, 0, weights, origin, outIn);
     }
 
     private GPT(GPTConfig cfg, long seed, java.util.Map<String, Tensor> weights, String origin) {
+        this(cfg, seed, weights, origin, false);
+    }
+
+    private GPT(GPTConfig cfg, long seed, java.util.Map<String, Tensor> weights, String origin, boolean outIn) {
         this.cfg = cfg;
+        this.outIn = outIn;
         if (weights != null) adoptFrom(weights, origin);
         int c = cfg.nEmbd();
         wte = param("transformer.wte.weight", cfg.vocabSize(), c);
@@ -46,11 +63,11 @@ public final class GPT extends Module implements LanguageModel {
             String p = "transformer.h." + l + ".";
             blocks[l] = new Block(
                     param(p + "ln_1.weight", c), param(p + "ln_1.bias", c),
-                    param(p + "attn.c_attn.weight", c, 3 * c), param(p + "attn.c_attn.bias", 3 * c),
-                    param(p + "attn.c_proj.weight", c, c), param(p + "attn.c_proj.bias", c),
+                    matrix(p + "attn.c_attn.weight", c, 3 * c), param(p + "attn.c_attn.bias", 3 * c),
+                    matrix(p + "attn.c_proj.weight", c, c), param(p + "attn.c_proj.bias", c),
                     param(p + "ln_2.weight", c), param(p + "ln_2.bias", c),
-                    param(p + "mlp.c_fc.weight", c, 4 * c), param(p + "mlp.c_fc.bias", 4 * c),
-                    param(p + "mlp.c_proj.weight", 4 * c, c), param(p + "mlp.c_proj.bias", c));
+                    matrix(p + "mlp.c_fc.weight", c, 4 * c), param(p + "mlp.c_fc.bias", 4 * c),
+                    matrix(p + "mlp.c_proj.weight", 4 * c, c), param(p + "mlp.c_proj.bias", c));
         }
         lnfW = param("transformer.ln_f.weight", c);
         lnfB = param("transformer.ln_f.bias", c);
@@ -60,6 +77,38 @@ public final class GPT extends Module implements LanguageModel {
             initWeights(new Rng(seed));
         }
         dropoutRng = new Rng(seed ^ 0x5DEECE66DL);
+    }
+
+    // A projection (in, out) as Conv1D, or (out, in) in the GGUF layout.
+    private Tensor matrix(String name, int in, int out) {
+        return outIn ? param(name, out, in) : param(name, in, out);
+    }
+
+    /**
+     * The parameters in Hugging Face's layout: the model's own tensors, except that a model in the
+     * GGUF layout gives transposed float32 copies of its four projection matrices per block.
+     */
+    public java.util.Map<String, Tensor> huggingFaceState() {
+        if (!outIn) return parameters();
+        java.util.Map<String, Tensor> out = new java.util.LinkedHashMap<>();
+        for (var e : parameters().entrySet()) {
+            Tensor t = e.getValue();
+            String k = e.getKey();
+            boolean proj = k.endsWith("c_attn.weight") || k.endsWith("c_proj.weight") || k.endsWith("c_fc.weight");
+            out.put(k, proj ? transposed(t) : t);
+        }
+        return out;
+    }
+
+    /** Whether the projections are stored (out, in) (read from GGUF). */
+    public boolean projectionsOutIn() { return outIn; }
+
+    /** A float32 copy of matrix t (r, c) as (c, r). */
+    public static Tensor transposed(Tensor t) {
+        int r = t.shape()[0], c = t.shape()[1];
+        float[] a = t.floats(), b = new float[a.length];
+        for (int i = 0; i < r; i++) for (int j = 0; j < c; j++) b[j * r + i] = a[i * c + j];
+        return Tensor.of(b, c, r);
     }
 
     // GPT-2's initialisation: N(0, 0.02) everywhere, residual projections scaled by 1/√(2·n_layer),
@@ -87,7 +136,7 @@ public final class GPT extends Module implements LanguageModel {
 
     @Override
     public Tensor forward(int[] tokens, int batch, int time, Rng dropoutRng) {
-        if (isMapped()) {
+        if (isMapped() || outIn) {
             throw new IllegalStateException("this GPT reads memory-mapped weights, which are read-only: load the model onto the heap to train it (ModelFiles.load(dir, false), or llm4j train --init-from)");
         }
         if (time > cfg.blockSize()) throw new IllegalArgumentException("sequence of " + time + " tokens exceeds the context length " + cfg.blockSize());
@@ -292,10 +341,10 @@ public final class GPT extends Module implements LanguageModel {
         for (int i = 0; i < c; i++) x[off + i] += scratch[i];
     }
 
-    // out(rows, N) = in(rows, K) · W(K, N) + bias: HF Conv1D.
-    private static void linear(Kernels k, float[] in, Tensor w, Tensor bias, float[] out, int rows) {
-        k.matmul(in, 0, w.weight(), false, out, 0, rows, false);
-        int n = w.dim(-1);
+    // out(rows, N) = in(rows, K) · W(K, N) + bias: HF Conv1D; or in · Wᵀ with W (N, K), the GGUF layout.
+    private void linear(Kernels k, float[] in, Tensor w, Tensor bias, float[] out, int rows) {
+        k.matmul(in, 0, w.weight(), outIn, out, 0, rows, false);
+        int n = outIn ? w.dim(0) : w.dim(-1);
         for (int r = 0; r < rows; r++) k.axpy(1f, bias.data, 0, out, r * n, n);
     }
 

@@ -1,4 +1,4 @@
-// Llama (Touvron et al. 2023): RMSNorm, RoPE, grouped-query attention, SwiGLU MLP; inference only for now.
+// Llama (Touvron et al. 2023) and its kin (Mistral, Qwen2): RMSNorm, RoPE, grouped-query attention, SwiGLU MLP; inference only for now.
 package org.llm4j.model;
 
 import java.util.ArrayList;
@@ -21,14 +21,19 @@ import org.llm4j.tensor.Tensor;
  *   x = x + down_proj(silu(gate_proj(n)) ⊙ up_proj(n))                       with n = rms_2(x)
  * </pre>
  * Dimension legend: C = dim, H = hidden_dim, V = vocabulary, hs = head size, KV = n_kv_heads·hs.
+ * The family's variations are config fields: q/k/v biases (Qwen2, {@link LlamaConfig#qkvBias}),
+ * sliding-window attention (Mistral, {@link LlamaConfig#slidingWindow}), RoPE scaling (Llama 3,
+ * {@link LlamaConfig#ropeScaling}).
  */
 public final class Llama extends Module implements LanguageModel {
     private final LlamaConfig cfg;
     private final Tensor embed, norm, head; // embed (V, C); norm (C); head (V, C), the embedding itself when tied
     private final Block[] blocks;
+    private final float[] ropeFreqs; // (hs/2): f_j = θ^(−2j/hs) / s_j
     private final Rng dropoutRng = new Rng(0);
 
-    private record Block(Tensor attnNorm, Tensor wq, Tensor wk, Tensor wv, Tensor wo,
+    // bq (C), bk (KV), bv (KV) are null without qkvBias.
+    private record Block(Tensor attnNorm, Tensor wq, Tensor wk, Tensor wv, Tensor wo, Tensor bq, Tensor bk, Tensor bv,
                          Tensor mlpNorm, Tensor gate, Tensor up, Tensor down) {}
 
     /** A freshly initialised model on the heap (N(0, 0.02) matrices, unit norm gains). */
@@ -49,21 +54,26 @@ public final class Llama extends Module implements LanguageModel {
         blocks = new Block[cfg.nLayers()];
         for (int l = 0; l < cfg.nLayers(); l++) {
             String p = "model.layers." + l + ".";
+            boolean bias = cfg.qkvBias();
             blocks[l] = new Block(param(p + "input_layernorm.weight", c),
                     param(p + "self_attn.q_proj.weight", c, c), param(p + "self_attn.k_proj.weight", kv, c),
                     param(p + "self_attn.v_proj.weight", kv, c), param(p + "self_attn.o_proj.weight", c, c),
+                    bias ? param(p + "self_attn.q_proj.bias", c) : null, bias ? param(p + "self_attn.k_proj.bias", kv) : null,
+                    bias ? param(p + "self_attn.v_proj.bias", kv) : null,
                     param(p + "post_attention_layernorm.weight", c),
                     param(p + "mlp.gate_proj.weight", hid, c), param(p + "mlp.up_proj.weight", hid, c),
                     param(p + "mlp.down_proj.weight", c, hid));
         }
         norm = param("model.norm.weight", c);
         head = cfg.tiedHead() ? embed : param("lm_head.weight", v, c);
+        ropeFreqs = cfg.ropeFrequencies();
         if (adopting()) {
             finishAdopting(false);
         } else {
             Rng rng = new Rng(seed);
             for (Map.Entry<String, Tensor> e : parameters().entrySet()) {
-                if (e.getValue().rank() == 1) java.util.Arrays.fill(e.getValue().data, 1f);
+                if (e.getKey().endsWith(".bias")) rng.fillNormal(e.getValue().data, 0.02f);
+                else if (e.getValue().rank() == 1) java.util.Arrays.fill(e.getValue().data, 1f);
                 else rng.fillNormal(e.getValue().data, 0.02f);
             }
         }
@@ -201,6 +211,13 @@ public final class Llama extends Module implements LanguageModel {
             k.matmul(s.xb, 0, b.wq.weight(), true, s.q, 0, n, false);    // (n, C)
             k.matmul(s.xb, 0, b.wk.weight(), true, s.k, 0, n, false);    // (n, KV)
             k.matmul(s.xb, 0, b.wv.weight(), true, s.v, 0, n, false);    // (n, KV)
+            if (b.bq != null) {
+                for (int i = 0; i < n; i++) {
+                    k.axpy(1f, b.bq.data, 0, s.q, i * c, c);
+                    k.axpy(1f, b.bk.data, 0, s.k, i * kvd, kvd);
+                    k.axpy(1f, b.bv.data, 0, s.v, i * kvd, kvd);
+                }
+            }
             for (int i = 0; i < n; i++) {
                 rope(s.q, i * c, cfg.nHeads(), s, i);
                 rope(s.k, i * kvd, cfg.nKvHeads(), s, i);
@@ -232,12 +249,10 @@ public final class Llama extends Module implements LanguageModel {
         }
     }
 
-    // cos and sin of pos·θ^(−2j/hs) for the hs/2 pairs j of a head; float arithmetic as llama2.c.
+    // cos and sin of pos·f_j for the hs/2 pairs j of a head; float arithmetic as llama2.c.
     private void ropeAngles(int pos, float[] cos, float[] sin, int off) {
-        int hs = cfg.headSize();
-        for (int j = 0; j < hs / 2; j++) {
-            float freq = 1.0f / (float) Math.pow(cfg.ropeTheta(), (2 * j) / (float) hs);
-            float angle = pos * freq;
+        for (int j = 0; j < ropeFreqs.length; j++) {
+            float angle = pos * ropeFreqs[j];
             cos[off + j] = (float) Math.cos(angle);
             sin[off + j] = (float) Math.sin(angle);
         }
@@ -258,15 +273,17 @@ public final class Llama extends Module implements LanguageModel {
         }
     }
 
-    // Query head h (in q at qOff) attends to positions 0..upto of layer l, through its key/value
-    // head h / (nHeads / nKvHeads): y[yOff + h·hs ..] = softmax(q·Kᵀ/√hs) · V.
+    // Query head h (in q at qOff) attends to positions from..upto of layer l, through its key/value
+    // head h / (nHeads / nKvHeads): y[yOff + h·hs ..] = softmax(q·Kᵀ/√hs) · V. from is 0, or with a
+    // sliding window W the first of the last W positions (upto − W < j ≤ upto).
     private void attend(Kernels k, float[] q, int qOff, KvCache kv, int l, int h, int upto, float[] y, int yOff, float[] att) {
         int hs = cfg.headSize(), kvd = cfg.kvDim(), kvOff = (h / (cfg.nHeads() / cfg.nKvHeads())) * hs, qo = qOff + h * hs;
+        int w = cfg.slidingWindow(), from = w > 0 ? Math.max(0, upto - w + 1) : 0, len = upto + 1 - from;
         float scale = (float) (1.0 / Math.sqrt(hs));
-        for (int j = 0; j <= upto; j++) att[j] = k.dot(q, qo, kv.k[l], j * kvd + kvOff, hs) * scale;
-        k.softmaxRows(att, 0, 1, upto + 1);
+        for (int j = 0; j < len; j++) att[j] = k.dot(q, qo, kv.k[l], (from + j) * kvd + kvOff, hs) * scale;
+        k.softmaxRows(att, 0, 1, len);
         java.util.Arrays.fill(y, yOff + h * hs, yOff + (h + 1) * hs, 0f);
-        for (int j = 0; j <= upto; j++) k.axpy(att[j], kv.v[l], j * kvd + kvOff, y, yOff + h * hs, hs);
+        for (int j = 0; j < len; j++) k.axpy(att[j], kv.v[l], (from + j) * kvd + kvOff, y, yOff + h * hs, hs);
     }
 
     // SwiGLU (Shazeer 2020): gate = silu(gate) ⊙ up, with silu(z) = z·σ(z).

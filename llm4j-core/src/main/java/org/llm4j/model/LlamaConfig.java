@@ -1,4 +1,4 @@
-// Llama-family hyperparameters (Llama 2, TinyStories llama2.c checkpoints); one small record.
+// Llama-family hyperparameters (Llama 2 and 3, Mistral, Qwen2, TinyStories llama2.c checkpoints); one small record.
 package org.llm4j.model;
 
 /**
@@ -13,9 +13,21 @@ package org.llm4j.model;
  * @param ropeTheta  RoPE base frequency (10000 for Llama 2)
  * @param rope       which pairs of a head RoPE rotates: depends on how the file stores q and k
  * @param tiedHead   whether the output head is the token embedding (no separate lm_head.weight)
+ * @param qkvBias    whether the q, k and v projections add a bias (Qwen2; o_proj never does)
+ * @param slidingWindow  0, or W: a query at position i attends to keys j with i − W &lt; j ≤ i, W
+ *                   positions including itself (Mistral's sliding-window attention, Hugging Face's
+ *                   sliding_window, llama.cpp's n_swa)
+ * @param ropeScaling how the RoPE frequencies are stretched (Llama 3, linear), {@link RopeScaling#NONE} for none
  */
 public record LlamaConfig(int vocabSize, int dim, int hiddenDim, int nLayers, int nHeads, int nKvHeads, int seqLen,
-                          float normEps, float ropeTheta, RopeStyle rope, boolean tiedHead) implements ModelConfig {
+                          float normEps, float ropeTheta, RopeStyle rope, boolean tiedHead,
+                          boolean qkvBias, int slidingWindow, RopeScaling ropeScaling) implements ModelConfig {
+
+    /** Llama 2 / llama2.c: no biases, full attention, unscaled RoPE. */
+    public LlamaConfig(int vocabSize, int dim, int hiddenDim, int nLayers, int nHeads, int nKvHeads, int seqLen,
+                       float normEps, float ropeTheta, RopeStyle rope, boolean tiedHead) {
+        this(vocabSize, dim, hiddenDim, nLayers, nHeads, nKvHeads, seqLen, normEps, ropeTheta, rope, tiedHead, false, 0, RopeScaling.NONE);
+    }
 
     /**
      * RoPE rotates pairs of a head's dimensions by position-dependent angles (Su et al. 2021). Meta's
@@ -39,6 +51,35 @@ public record LlamaConfig(int vocabSize, int dim, int hiddenDim, int nLayers, in
         }
         if (!(normEps > 0f) || !(ropeTheta > 0f)) throw new IllegalArgumentException("norm eps and rope theta must be positive");
         java.util.Objects.requireNonNull(rope, "rope");
+        java.util.Objects.requireNonNull(ropeScaling, "ropeScaling");
+        if (slidingWindow < 0) throw new IllegalArgumentException("sliding_window must be positive (or 0 for none), got " + slidingWindow);
+        if (ropeScaling instanceof RopeScaling.Factors f && f.values().size() != dim / nHeads / 2) {
+            throw new IllegalArgumentException(f.values().size() + " RoPE frequency factors, but a head of " + dim / nHeads + " has " + dim / nHeads / 2 + " frequency pairs");
+        }
+    }
+
+    /** The same model with another RoPE scaling. */
+    public LlamaConfig withRopeScaling(RopeScaling s) {
+        return new LlamaConfig(vocabSize, dim, hiddenDim, nLayers, nHeads, nKvHeads, seqLen, normEps, ropeTheta, rope, tiedHead, qkvBias, slidingWindow, s);
+    }
+
+    /** The same model with another longest context. */
+    public LlamaConfig withSeqLen(int n) {
+        return new LlamaConfig(vocabSize, dim, hiddenDim, nLayers, nHeads, nKvHeads, n, normEps, ropeTheta, rope, tiedHead, qkvBias, slidingWindow, ropeScaling);
+    }
+
+    /**
+     * The per-pair RoPE frequencies f_j / s_j (hs/2 of them): θ^(−2j/hs) in float arithmetic as
+     * llama2.c computes it (so unscaled models keep their bits), then divided by the scaling's s_j.
+     */
+    public float[] ropeFrequencies() {
+        int hs = headSize();
+        float[] f = new float[hs / 2];
+        for (int j = 0; j < f.length; j++) f[j] = 1.0f / (float) Math.pow(ropeTheta, (2 * j) / (float) hs);
+        if (ropeScaling instanceof RopeScaling.None) return f;
+        double[] s = ropeScaling.divisors(f);
+        for (int j = 0; j < f.length; j++) f[j] = (float) (f[j] / s[j]);
+        return f;
     }
 
     public int headSize() { return dim / nHeads; }

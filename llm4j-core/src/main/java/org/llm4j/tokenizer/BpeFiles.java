@@ -132,16 +132,40 @@ final class BpeFiles {
         if (!normalizer.isMissingNode() && !normalizer.isNull())
             throw new IllegalArgumentException(origin + ": normalizer " + normalizer.path("type").asText("?") + " is not supported (GPT-2 has none)");
         JsonNode pre = root.path("pre_tokenizer");
-        if (!pre.path("type").asText("").equals("ByteLevel"))
-            throw new IllegalArgumentException(origin + ": pre_tokenizer.type must be ByteLevel, got " + (pre.isObject() ? "'" + pre.path("type").asText() + "'" : kind(pre)));
-        if (!pre.path("use_regex").asBoolean(true))
-            throw new IllegalArgumentException(origin + ": pre_tokenizer.use_regex false is not supported (GPT-2 splits with its pattern)");
+        ByteLevelPreTokenizer splitter = ByteLevelPreTokenizer.GPT2;
+        // Llama 3 and Qwen2: Sequence[Split(Regex pattern, Isolated), ByteLevel(use_regex false)].
+        if (pre.path("type").asText("").equals("Sequence") && pre.path("pretokenizers").size() == 2) {
+            JsonNode split = pre.path("pretokenizers").get(0);
+            String regex = split.path("pattern").path("Regex").asText("");
+            splitter = ByteLevelPreTokenizer.byRegex(regex);
+            if (!split.path("type").asText("").equals("Split") || splitter == null)
+                throw new IllegalArgumentException(origin + ": pre_tokenizer.pretokenizers[0] must be a Split on one of the known patterns (GPT-2, Llama 3, Qwen2), got " + split);
+            if (!split.path("behavior").asText("Isolated").equals("Isolated") || split.path("invert").asBoolean(false))
+                throw new IllegalArgumentException(origin + ": pre_tokenizer Split behavior '" + split.path("behavior").asText() + "' / invert " + split.path("invert") + " is not supported (Isolated, not inverted)");
+            pre = pre.path("pretokenizers").get(1);
+            if (!pre.path("type").asText("").equals("ByteLevel") || pre.path("use_regex").asBoolean(true))
+                throw new IllegalArgumentException(origin + ": pre_tokenizer.pretokenizers[1] must be ByteLevel with use_regex false after a Split");
+        } else {
+            if (!pre.path("type").asText("").equals("ByteLevel"))
+                throw new IllegalArgumentException(origin + ": pre_tokenizer.type must be ByteLevel (or a Sequence of Split and ByteLevel), got " + (pre.isObject() ? "'" + pre.path("type").asText() + "'" : kind(pre)));
+            if (!pre.path("use_regex").asBoolean(true))
+                throw new IllegalArgumentException(origin + ": pre_tokenizer.use_regex false is not supported without a Split before it");
+        }
         boolean addPrefixSpace = pre.path("add_prefix_space").asBoolean(false);
         JsonNode decoder = root.path("decoder");
         if (!decoder.isMissingNode() && !decoder.isNull() && !decoder.path("type").asText("").equals("ByteLevel"))
             throw new IllegalArgumentException(origin + ": decoder.type must be ByteLevel, got '" + decoder.path("type").asText() + "'");
-        // NOTE: post_processor is not applied: encode gives the model's ids for the text alone,
-        // as Hugging Face does with add_special_tokens=False (GPT-2's ByteLevel adds nothing).
+        // NOTE: of post_processor only a TemplateProcessing whose single template is one special
+        // token then the text (Llama 3's <|begin_of_text|> $A) is applied, as BOS; anything else
+        // is not: encode gives the model's ids for the text alone, as Hugging Face does with
+        // add_special_tokens=False (GPT-2's ByteLevel adds nothing).
+        String bosToken = null;
+        JsonNode post = root.path("post_processor");
+        JsonNode single = post.path("type").asText("").equals("TemplateProcessing") ? post.path("single")
+                : post.path("type").asText("").equals("Sequence") ? templateIn(post.path("processors")) : null;
+        if (single != null && single.size() == 2 && single.get(0).has("SpecialToken") && single.get(1).has("Sequence")) {
+            bosToken = single.get(0).path("SpecialToken").path("id").asText(null);
+        }
 
         JsonNode vocabNode = model.path("vocab");
         if (!vocabNode.isObject()) throw new IllegalArgumentException(origin + ": model.vocab must be an object of token → id, got " + kind(vocabNode));
@@ -183,7 +207,16 @@ final class BpeFiles {
                 throw new IllegalArgumentException(origin + ": " + where + " must be \"left right\" or [\"left\", \"right\"], got " + m);
             }
         }
-        return assemble(origin, vocab, added, origin, merges, addPrefixSpace, ignoreMerges);
+        ByteLevelBpeTokenizer t = assemble(origin, vocab, added, origin, merges, addPrefixSpace, ignoreMerges).withPreTokenizer(splitter);
+        if (bosToken == null) return t;
+        int bos = t.tokenId(bosToken);
+        if (bos < 0) throw new IllegalArgumentException(origin + ": post_processor adds '" + bosToken + "', which is not in the vocabulary");
+        return t.withSpecialIds(bos, -1, true);
+    }
+
+    private static JsonNode templateIn(JsonNode processors) {
+        for (JsonNode p : processors) if (p.path("type").asText("").equals("TemplateProcessing")) return p.path("single");
+        return null;
     }
 
     static String toHuggingFaceJson(ByteLevelBpeTokenizer t) {
@@ -214,9 +247,55 @@ final class BpeFiles {
             }
             g.writeEndArray();
             g.writeNullField("normalizer");
-            writeByteLevel(g, "pre_tokenizer", t.addPrefixSpace(), true);
-            writeByteLevel(g, "post_processor", true, false);
-            writeByteLevel(g, "decoder", true, true);
+            if (t.preTokenizer() == ByteLevelPreTokenizer.GPT2) {
+                writeByteLevel(g, "pre_tokenizer", t.addPrefixSpace(), true, true);
+            } else {
+                g.writeObjectFieldStart("pre_tokenizer");
+                g.writeStringField("type", "Sequence");
+                g.writeArrayFieldStart("pretokenizers");
+                g.writeStartObject();
+                g.writeStringField("type", "Split");
+                g.writeObjectFieldStart("pattern");
+                g.writeStringField("Regex", t.preTokenizer().regex());
+                g.writeEndObject();
+                g.writeStringField("behavior", "Isolated");
+                g.writeBooleanField("invert", false);
+                g.writeEndObject();
+                writeByteLevel(g, null, t.addPrefixSpace(), false, false);
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+            if (t.addsBos()) {
+                // TemplateProcessing: BOS, then the text (Llama 3's form).
+                g.writeObjectFieldStart("post_processor");
+                g.writeStringField("type", "TemplateProcessing");
+                String bos = t.token(t.bosId());
+                g.writeArrayFieldStart("single");
+                templatePiece(g, "SpecialToken", bos, 0);
+                templatePiece(g, "Sequence", "A", 0);
+                g.writeEndArray();
+                g.writeArrayFieldStart("pair");
+                templatePiece(g, "SpecialToken", bos, 0);
+                templatePiece(g, "Sequence", "A", 0);
+                templatePiece(g, "SpecialToken", bos, 1);
+                templatePiece(g, "Sequence", "B", 1);
+                g.writeEndArray();
+                g.writeObjectFieldStart("special_tokens");
+                g.writeObjectFieldStart(t.token(t.bosId()));
+                g.writeStringField("id", t.token(t.bosId()));
+                g.writeArrayFieldStart("ids");
+                g.writeNumber(t.bosId());
+                g.writeEndArray();
+                g.writeArrayFieldStart("tokens");
+                g.writeString(t.token(t.bosId()));
+                g.writeEndArray();
+                g.writeEndObject();
+                g.writeEndObject();
+                g.writeEndObject();
+            } else {
+                writeByteLevel(g, "post_processor", true, false, true);
+            }
+            writeByteLevel(g, "decoder", true, true, true);
             g.writeObjectFieldStart("model");
             g.writeStringField("type", "BPE");
             g.writeNullField("dropout");
@@ -250,12 +329,23 @@ final class BpeFiles {
         return w.toString();
     }
 
-    private static void writeByteLevel(JsonGenerator g, String field, boolean addPrefixSpace, boolean trimOffsets) throws IOException {
-        g.writeObjectFieldStart(field);
+    private static void templatePiece(JsonGenerator g, String kind, String id, int typeId) throws IOException {
+        g.writeStartObject();
+        g.writeObjectFieldStart(kind);
+        g.writeStringField("id", id);
+        g.writeNumberField("type_id", typeId);
+        g.writeEndObject();
+        g.writeEndObject();
+    }
+
+    // field null: an element of the current array.
+    private static void writeByteLevel(JsonGenerator g, String field, boolean addPrefixSpace, boolean trimOffsets, boolean useRegex) throws IOException {
+        if (field == null) g.writeStartObject();
+        else g.writeObjectFieldStart(field);
         g.writeStringField("type", "ByteLevel");
         g.writeBooleanField("add_prefix_space", addPrefixSpace);
         g.writeBooleanField("trim_offsets", trimOffsets);
-        g.writeBooleanField("use_regex", true);
+        g.writeBooleanField("use_regex", useRegex);
         g.writeEndObject();
     }
 

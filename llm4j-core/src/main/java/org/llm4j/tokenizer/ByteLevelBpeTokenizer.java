@@ -1,5 +1,5 @@
-// Byte-level BPE as in GPT-2 (Radford et al. 2019, encoder.py): pre-tokenize with GPT-2's pattern,
-// UTF-8 encode each piece, then merge adjacent byte tokens by rank. Ids match GPT-2 exactly.
+// Byte-level BPE as in GPT-2 (Radford et al. 2019, encoder.py): pre-tokenize with GPT-2's pattern
+// (or Llama 3's, Qwen2's), UTF-8 encode each piece, then merge adjacent byte tokens by rank.
 package org.llm4j.tokenizer;
 
 import java.io.IOException;
@@ -37,6 +37,9 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     private final boolean addPrefixSpace;  // Hugging Face ByteLevel option: " " before each text segment
     private final boolean ignoreMerges;    // Hugging Face BPE option: a piece in the vocabulary is one token
     private volatile Map<String, Integer> idsByToken;   // built on first use: a cold start never needs it
+    private final ByteLevelPreTokenizer pre;
+    private final int bos, eos;            // -1 when unknown; set from GGUF metadata
+    private final boolean addBos;          // encode() starts with bos (GGUF tokenizer.ggml.add_bos_token)
 
     // A direct-mapped cache of piece → ids. Entries are immutable and published by a racy array
     // store, which final fields make safe: threads may share a tokenizer and at worst recompute.
@@ -55,6 +58,10 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
         this.mergeResult = mergeResult;
         this.addPrefixSpace = addPrefixSpace;
         this.ignoreMerges = ignoreMerges;
+        this.pre = ByteLevelPreTokenizer.GPT2;
+        this.bos = -1;
+        this.eos = -1;
+        this.addBos = false;
         // The lowest id whose token is the byte's one character (all 256 are checked by BpeFiles).
         Arrays.fill(byteToId, -1);
         for (int id = vocab.length - 1; id >= 0; id--) {
@@ -95,6 +102,51 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
             idsByToken = m;   // racy but safe: every thread builds the same map, published whole by the volatile write
         }
         return m;
+    }
+
+    // The same tables with other options; nothing is rebuilt.
+    private ByteLevelBpeTokenizer(ByteLevelBpeTokenizer o, ByteLevelPreTokenizer pre, int bos, int eos, boolean addBos) {
+        vocab = o.vocab; tokenBytes = o.tokenBytes; mergeLeft = o.mergeLeft; mergeRight = o.mergeRight; mergeResult = o.mergeResult;
+        pairKeys = o.pairKeys; pairVals = o.pairVals; pairShift = o.pairShift; specialText = o.specialText;
+        specialIds = o.specialIds; isSpecial = o.isSpecial; addPrefixSpace = o.addPrefixSpace; ignoreMerges = o.ignoreMerges;
+        idsByToken = o.idsByToken;
+        System.arraycopy(o.byteToId, 0, byteToId, 0, 256);
+        for (int id : new int[] {bos, eos}) {
+            if (id < -1 || id >= vocab.length) throw new IllegalArgumentException("special token id " + id + " is outside the vocabulary [0, " + vocab.length + ")");
+        }
+        if (addBos && bos < 0) throw new IllegalArgumentException("add_bos needs a BOS token");
+        this.pre = java.util.Objects.requireNonNull(pre);
+        this.bos = bos;
+        this.eos = eos;
+        this.addBos = addBos;
+    }
+
+    /** This vocabulary and merges with another pre-tokenizer (Llama 3's, Qwen2's). */
+    public ByteLevelBpeTokenizer withPreTokenizer(ByteLevelPreTokenizer p) {
+        return new ByteLevelBpeTokenizer(this, p, bos, eos, addBos);
+    }
+
+    /** With BOS and EOS ids (-1: none), and whether encode() puts BOS first. */
+    public ByteLevelBpeTokenizer withSpecialIds(int bos, int eos, boolean addBos) {
+        return new ByteLevelBpeTokenizer(this, pre, bos, eos, addBos);
+    }
+
+    public ByteLevelPreTokenizer preTokenizer() { return pre; }
+
+    public int bosId() { return bos; }
+
+    public int eosId() { return eos; }
+
+    public boolean addsBos() { return addBos; }
+
+    /** Token id as written in vocabulary files: the byte-level string, or a special token's text. */
+    public String vocabEntry(int id) { return vocab[id]; }
+
+    /** The merges in rank order, "left right" as GGUF's tokenizer.ggml.merges and merges.txt spell them. */
+    public List<String> mergeStrings() {
+        List<String> out = new java.util.ArrayList<>(mergeLeft.length);
+        for (int r = 0; r < mergeLeft.length; r++) out.add(vocab[mergeLeft[r]] + " " + vocab[mergeRight[r]]);
+        return out;
     }
 
     @Override
@@ -180,6 +232,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
 
     private int[] encode(String text, boolean allowSpecial) {
         IntList out = new IntList(text.length() / 3 + 16);
+        if (addBos && allowSpecial) out.add(bos);
         int len = text.length();
         if (!allowSpecial || specialText.length == 0) {
             encodeSegment(text, 0, len, out);
@@ -215,11 +268,16 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
             from = 0;
             to = text.length();
         }
-        for (int i = from; i < to; ) {
-            int e = Gpt2PreTokenizer.next(text, i, to);
-            encodePiece(text, i, e, out);
-            i = e;
+        if (pre == ByteLevelPreTokenizer.GPT2) {   // the hot path, without a lambda
+            for (int i = from; i < to; ) {
+                int e = Gpt2PreTokenizer.next(text, i, to);
+                encodePiece(text, i, e, out);
+                i = e;
+            }
+            return;
         }
+        String t = text;
+        pre.split(t, from, to, (s, e) -> encodePiece(t, s, e, out));
     }
 
     private void encodePiece(String s, int from, int to, IntList out) {

@@ -24,13 +24,14 @@ import org.llm4j.io.AtomicFiles;
  * inconsistent counts) is ignored and rewritten; failing to write one is not an error.
  *
  * <p>Layout (big-endian): magic "LLM4JBPE", version, source size (long), CRC-32C (int), flags
- * (bit 0 add_prefix_space, bit 1 ignore_merges), token count N; N × (special flag byte, token
+ * (bit 0 add_prefix_space, bit 1 ignore_merges, bit 2 add BOS), the pre-tokenizer's enum name (as writeUTF), BOS
+ * and EOS ids (-1: none), token count N; N × (special flag byte, token
  * string as UTF-8 with an int length, token bytes with an int length); merge count M; M × left,
  * M × right, M × result ids.
  */
 final class TokenizerCache {
     private static final long MAGIC = 0x4C4C4D344A425045L;   // "LLM4JBPE"
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
 
     private final Path dir;
 
@@ -97,7 +98,10 @@ final class TokenizerCache {
         out.writeInt(VERSION);
         out.writeLong(key.size());
         out.writeInt(key.crc());
-        out.writeInt((t.addPrefixSpace() ? 1 : 0) | (t.ignoreMerges() ? 2 : 0));
+        out.writeInt((t.addPrefixSpace() ? 1 : 0) | (t.ignoreMerges() ? 2 : 0) | (t.addsBos() ? 4 : 0));
+        out.writeUTF(t.preTokenizer().name());
+        out.writeInt(t.bosId());
+        out.writeInt(t.eosId());
         int n = t.vocabSize();
         out.writeInt(n);
         for (int id = 0; id < n; id++) {
@@ -123,6 +127,10 @@ final class TokenizerCache {
             throw new IllegalArgumentException("not this source's cache");
         }
         int flags = in.getInt();
+        byte[] preName = new byte[in.getShort() & 0xFFFF];
+        in.get(preName);
+        ByteLevelPreTokenizer pre = ByteLevelPreTokenizer.valueOf(new String(preName, StandardCharsets.US_ASCII));
+        int bos = in.getInt(), eos = in.getInt();
         int n = in.getInt();
         if (n < 256 || n > in.remaining() / 9) throw new IllegalArgumentException("token count");
         String[] vocab = new String[n];
@@ -148,6 +156,10 @@ final class TokenizerCache {
                 a[r] = v;
             }
         }
-        return new ByteLevelBpeTokenizer(vocab, bytes, special, left, right, result, (flags & 1) != 0, (flags & 2) != 0);
+        ByteLevelBpeTokenizer t = new ByteLevelBpeTokenizer(vocab, bytes, special, left, right, result, (flags & 1) != 0, (flags & 2) != 0);
+        boolean addBos = (flags & 4) != 0;
+        if (pre != t.preTokenizer()) t = t.withPreTokenizer(pre);
+        if (bos != t.bosId() || eos != t.eosId() || addBos != t.addsBos()) t = t.withSpecialIds(bos, eos, addBos);
+        return t;
     }
 }

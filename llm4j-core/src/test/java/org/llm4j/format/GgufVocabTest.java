@@ -13,6 +13,7 @@ import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.llm4j.tokenizer.ByteLevelBpeTokenizer;
+import org.llm4j.tokenizer.ByteLevelPreTokenizer;
 import org.llm4j.tokenizer.SentencePieceBpeTokenizer;
 import org.llm4j.tokenizer.Tokenizer;
 
@@ -56,5 +57,42 @@ class GgufVocabTest {
             }
         }
         assertThat(failures).as(name + ":" + report).isZero();
+    }
+
+    @org.junit.jupiter.api.Test
+    void byteLevelPreTokenizerAndBosTravelThroughGgufAndTokenizerJson(@org.junit.jupiter.api.io.TempDir Path tmp) throws IOException {
+        ByteLevelBpeTokenizer gpt2 = (ByteLevelBpeTokenizer) GgufTokenizer.fromMetadata(Gguf.read(dir().resolve("ggml-vocab-gpt-2.gguf")));
+        assertThat(gpt2.preTokenizer()).isEqualTo(ByteLevelPreTokenizer.GPT2);
+        assertThat(gpt2.addsBos()).isFalse();
+        String text = "It's 12345 apples,\n\n  DON'T panic 😀 ok";
+        // Same vocabulary, Llama 3's pattern and a BOS: digits split in threes, "'T" one piece.
+        ByteLevelBpeTokenizer l3 = gpt2.withPreTokenizer(ByteLevelPreTokenizer.LLAMA3).withSpecialIds(50256, 50256, true);
+        int[] ids = l3.encode(text);
+        assertThat(ids[0]).isEqualTo(50256);
+        assertThat(l3.decode(Arrays.copyOfRange(ids, 1, ids.length))).isEqualTo(text);
+        assertThat(ids).isNotEqualTo(gpt2.encode(text));
+        Path f = tmp.resolve("vocab.gguf");
+        GgufWriter w = new GgufWriter().string("general.architecture", "gpt2");
+        GgufTokenizer.write(w, l3, l3.vocabSize() + 3);
+        w.write(f);
+        Gguf g = Gguf.read(f);
+        assertThat(g.string("tokenizer.ggml.pre")).isEqualTo("llama-bpe");
+        assertThat(g.bool("tokenizer.ggml.add_bos_token", false)).isTrue();
+        assertThat(g.strings("tokenizer.ggml.tokens")).hasSize(l3.vocabSize() + 3).endsWith("[PAD50259]");
+        ByteLevelBpeTokenizer back = (ByteLevelBpeTokenizer) GgufTokenizer.fromMetadata(g);
+        assertThat(back.preTokenizer()).isEqualTo(ByteLevelPreTokenizer.LLAMA3);
+        assertThat(back.encode(text)).containsExactly(ids);
+        // tokenizer.json: Sequence[Split(pattern), ByteLevel(use_regex false)] and a BOS template.
+        Path json = tmp.resolve("tokenizer.json");
+        Files.writeString(json, l3.toJson());
+        ByteLevelBpeTokenizer fromJson = ByteLevelBpeTokenizer.fromHuggingFace(json);
+        assertThat(fromJson.preTokenizer()).isEqualTo(ByteLevelPreTokenizer.LLAMA3);
+        assertThat(fromJson.encode(text)).containsExactly(ids);
+        // An unknown pre-tokenizer is refused by name, never replaced by another pattern.
+        GgufWriter u = new GgufWriter().string("general.architecture", "gpt2").string("tokenizer.ggml.model", "gpt2").string("tokenizer.ggml.pre", "deepseek-llm")
+                .strings("tokenizer.ggml.tokens", List.of("a")).strings("tokenizer.ggml.merges", List.of());
+        Path bad = tmp.resolve("bad.gguf");
+        u.write(bad);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> GgufTokenizer.fromMetadata(Gguf.read(bad))).hasMessageContaining("tokenizer.ggml.pre 'deepseek-llm'");
     }
 }

@@ -31,6 +31,19 @@ class TokenizerCacheTest {
     }
 
     @Test
+    void thePreTokenizerAndBosSettingsComeBack() throws Exception {
+        ByteLevelBpeTokenizer llama3ish = TestData.gpt2().withPreTokenizer(ByteLevelPreTokenizer.LLAMA3).withSpecialIds(50256, 50256, true);
+        TokenizerCache.Key key = TokenizerCache.Key.of(new byte[] {42});
+        ByteLevelBpeTokenizer back = TokenizerCache.decode(java.nio.ByteBuffer.wrap(TokenizerCache.encode(llama3ish, key)), key);
+        assertEquals(ByteLevelPreTokenizer.LLAMA3, back.preTokenizer());
+        assertEquals(50256, back.bosId());
+        assertTrue(back.addsBos());
+        String digits = "In 2026, 1234567 tokens";   // Llama 3 splits digits in threes, GPT-2 does not
+        assertArrayEquals(llama3ish.encode(digits), back.encode(digits));
+        assertEquals(50256, back.encode(digits)[0]);
+    }
+
+    @Test
     void loadWritesTheCacheOnceAndAnEditedSourceMissesIt(@TempDir Path tmp) throws Exception {
         ByteLevelBpeTokenizer small = ByteLevelBpeTokenizer.of(bytesAnd(List.of("ab", "abc", "<|end|>")), List.of("a b", "ab c"), List.of("<|end|>"));
         Path json = tmp.resolve("tokenizer.json");
