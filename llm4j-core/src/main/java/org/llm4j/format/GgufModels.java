@@ -40,7 +40,7 @@ public final class GgufModels {
             if (sp.bosId() >= 0) gen.put("bos_token_id", sp.bosId());
             if (sp.eosId() >= 0) gen.put("eos_token_id", sp.eosId());
         }
-        return new ModelFiles.Loaded(model, tok, gen);
+        return new ModelFiles.Loaded(model, tok, gen, ChatTemplates.fromGguf(g, tok));
     }
 
     static Llama llama(Gguf g, int tokenizerVocab) {
