@@ -2029,7 +2029,7 @@ public final class Jinja {
         return sb.toString();
     }
 
-    /** Names a template's source reads, for finding which special tokens it refers to. */
+    /** The string literals in a template's source, for finding which special tokens it writes. */
     static Set<String> literalStrings(String source) {
         Set<String> out = new LinkedHashSet<>();
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("'((?:[^'\\\\]|\\\\.)*)'|\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(source);
