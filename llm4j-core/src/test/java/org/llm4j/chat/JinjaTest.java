@@ -48,6 +48,15 @@ class JinjaTest {
     }
 
     @Test
+    void strftimeFollowsPython() {
+        // Llama 3.1 writes "Today Date: " + strftime_now("%d %b %Y"); Python gives "05 Mar 2024" for this instant
+        var t = java.time.ZonedDateTime.of(2024, 3, 5, 14, 7, 9, 0, java.time.ZoneOffset.UTC);
+        assertThat(Jinja.strftime("%d %b %Y", t)).isEqualTo("05 Mar 2024");
+        assertThat(Jinja.strftime("%A %B %-d, %Y %H:%M:%S %I%p %j %y %%", t)).isEqualTo("Tuesday March 5, 2024 14:07:09 02PM 065 24 %");
+        assertThat(new Jinja("{{ strftime_now('%Y') }}").render(Map.of())).isEqualTo(String.valueOf(java.time.Year.now().getValue()));
+    }
+
+    @Test
     void generationBlockRendersItsBody() {
         // Hugging Face's AssistantTracker extension: {% generation %} marks assistant text for masks; the text is unchanged
         assertThat(new Jinja("{% generation %}a{{ 1 }}{% endgeneration %}b").render(Map.of())).isEqualTo("a1b");
