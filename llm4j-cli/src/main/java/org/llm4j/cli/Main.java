@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 
 @Command(name = "llm4j", mixinStandardHelpOptions = true, version = "llm4j 0.1.0",
         description = "Build, train and run language models in pure Java.",
-        subcommands = {QuickstartCommand.class, TrainCommand.class, GenerateCommand.class, ServeCommand.class, TokenizerCommand.class, DataCommand.class, ConvertCommand.class, InfoCommand.class, QuantizeCommand.class, BenchCommand.class, ClassifyCommand.class, VaeCommand.class, AotTrainCommand.class,
+        subcommands = {QuickstartCommand.class, TrainCommand.class, GenerateCommand.class, ChatCommand.class, ServeCommand.class, TokenizerCommand.class, DataCommand.class, ConvertCommand.class, InfoCommand.class, QuantizeCommand.class, BenchCommand.class, ClassifyCommand.class, VaeCommand.class, AotTrainCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
@@ -22,7 +22,16 @@ public final class Main implements Runnable {
 
     /** Runs a command line and returns its exit code (0 ok, 1 failure while running, 2 bad input). */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cl = new CommandLine(new Main());
+        return run(args, System.in, out, err);
+    }
+
+    /** As above, with the standard input that `chat` reads its turns from. */
+    static int run(String[] args, java.io.InputStream in, PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new Main(), new CommandLine.IFactory() {
+            @Override public <K> K create(Class<K> cls) throws Exception {
+                return cls == ChatCommand.class ? cls.cast(new ChatCommand(in)) : CommandLine.defaultFactory().create(cls);
+            }
+        });
         cl.setOut(out);
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, a) -> {

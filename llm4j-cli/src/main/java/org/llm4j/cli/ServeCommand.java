@@ -73,6 +73,7 @@ public class ServeCommand implements Callable<Integer> {
         String base = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + server.port();
         err.printf("llm4j: serving '%s' (%,d parameters) at %s/v1 (OpenAI API), playground at %s/%s%n", name, loaded.model().parameterCount(), base, base,
                 key != null ? "; API key required" : "");
+        err.printf("llm4j: /v1/chat/completions uses %s%n", loaded.chatTemplate());
         err.flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> { server.close(); stopped.countDown(); }));

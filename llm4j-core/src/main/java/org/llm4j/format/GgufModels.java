@@ -58,7 +58,7 @@ public final class GgufModels {
         int bos = GgufTokenizer.bosId(g, tok), eos = GgufTokenizer.eosId(g, tok);
         if (bos >= 0) gen.put("bos_token_id", bos);
         if (eos >= 0) gen.put("eos_token_id", eos);
-        return new ModelFiles.Loaded(model, tok, gen);
+        return new ModelFiles.Loaded(model, tok, gen, ChatTemplates.fromGguf(g, tok));
     }
 
     // The vocabulary from token_embd.weight (vocab, dim), checked against the key k.embedding_length, k.vocab_size and the tokenizer.

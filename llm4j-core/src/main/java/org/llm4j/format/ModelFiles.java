@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.llm4j.chat.ChatTemplate;
 import org.llm4j.io.Json;
 import org.llm4j.io.AtomicFiles;
 import org.llm4j.model.GPT;
@@ -27,9 +28,18 @@ public final class ModelFiles {
 
     /**
      * A model with its tokenizer, as loaded from a folder; generationConfig is the folder's
-     * generation_config.json (an empty object when absent).
+     * generation_config.json (an empty object when absent); chatTemplate is the model's own
+     * (tokenizer_config.json, chat_template.jinja, GGUF tokenizer.chat_template) or ChatTemplate.DEFAULT.
      */
-    public record Loaded(LanguageModel model, Tokenizer tokenizer, JsonNode generationConfig) {
+    public record Loaded(LanguageModel model, Tokenizer tokenizer, JsonNode generationConfig, ChatTemplate chatTemplate) {
+        public Loaded {
+            if (chatTemplate == null) chatTemplate = ChatTemplate.DEFAULT;
+        }
+
+        public Loaded(LanguageModel model, Tokenizer tokenizer, JsonNode generationConfig) {
+            this(model, tokenizer, generationConfig, ChatTemplate.DEFAULT);
+        }
+
         public Loaded(LanguageModel model, Tokenizer tokenizer) {
             this(model, tokenizer, Json.object());
         }
@@ -285,7 +295,8 @@ public final class ModelFiles {
             model.loadParameters(tensors, false, w.origin);
         }
         model.setTraining(false);
-        return new Loaded(model, tokenizer, GenerationConfigFile.readJson(dir));
+        JsonNode gen = GenerationConfigFile.readJson(dir);
+        return new Loaded(model, tokenizer, gen, ChatTemplates.fromFolder(dir, tokenizer, gen));
     }
 
     private static Tokenizer loadTokenizer(Path dir) throws IOException {

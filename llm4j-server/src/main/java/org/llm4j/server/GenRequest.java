@@ -15,10 +15,11 @@ import java.util.List;
  * @param seed         sampling seed; choice j of every prompt samples with Rng(seed + φ·j), as Generator does
  * @param topLogprobs  −1: no logprobs; else how many alternatives to list per token (0 = only the chosen one)
  * @param includeUsage streaming: send a final chunk with usage (stream_options.include_usage)
+ * @param stopTokens   token ids that end a choice besides the model's EOS (a chat template's end of turn, e.g. <|eot_id|>)
  */
 record GenRequest(boolean chat, List<int[]> prompts, String promptText, int maxTokens, float temperature, float topP, int n,
                   List<String> stop, long seed, float presencePenalty, float frequencyPenalty, int topLogprobs,
-                  boolean stream, boolean includeUsage, String user) {
+                  boolean stream, boolean includeUsage, String user, int[] stopTokens) {
 
     int promptTokens() {
         int s = 0;

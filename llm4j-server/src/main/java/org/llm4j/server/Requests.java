@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
+import org.llm4j.chat.ChatTemplate;
 import org.llm4j.tokenizer.Tokenizer;
 
 final class Requests {
@@ -70,7 +71,14 @@ final class Requests {
         List<String> texts = new ArrayList<>();
         List<String> stops = new ArrayList<>();
         if (chat) {
-            texts.add(template.render(messages(body.get("messages"))));
+            List<ChatTemplate.Message> messages = messages(body.get("messages"));
+            try {
+                texts.add(template.render(messages, true));
+            } catch (ChatTemplate.TemplateError e) {
+                // The template's own refusal (Mistral's "roles must alternate") is the client's to fix: 400 with its words.
+                if (e.raisedByTemplate()) throw ApiError.invalid("messages", "The model's chat template refused these messages: " + e.getMessage(), "invalid_messages");
+                throw ApiError.internal(e.getMessage());
+            }
             stops.addAll(template.stops());
         } else {
             JsonNode p = body.get("prompt");
@@ -90,7 +98,7 @@ final class Requests {
             if (t.length() > opt.maxBodyBytes()) throw ApiError.invalid(chat ? "messages" : "prompt", "The prompt is too long.", "context_length_exceeded");
             int[] ids;
             try {
-                ids = tok.encode(t);
+                ids = chat ? template.encode(tok, t) : tok.encode(t);
             } catch (IllegalArgumentException e) {   // e.g. a character outside a character-level vocabulary
                 throw ApiError.invalid(chat ? "messages" : "prompt", "The prompt cannot be tokenized: " + e.getMessage());
             }
@@ -166,7 +174,7 @@ final class Requests {
         return new GenRequest(chat, prompts, String.join("\u241E", texts), max, temperature == null ? 1f : temperature.floatValue(),
                 topP == null ? 1f : topP.floatValue(), n == null ? 1 : n, List.copyOf(stops),
                 seed == null ? SEEDS.nextLong() : seed, presence == null ? 0f : presence.floatValue(),
-                frequency == null ? 0f : frequency.floatValue(), topLogprobs, stream, includeUsage, user);
+                frequency == null ? 0f : frequency.floatValue(), topLogprobs, stream, includeUsage, user, chat ? template.stopTokenIds() : new int[0]);
     }
 
     private static List<ChatTemplate.Message> messages(JsonNode m) {

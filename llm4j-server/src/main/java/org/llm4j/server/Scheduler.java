@@ -264,7 +264,7 @@ final class Scheduler implements AutoCloseable {
                 metrics.timeToFirstToken.observe((System.nanoTime() - job.arrivedNanos) / 1e9);
             }
             TokenLogprob lp = job.req.topLogprobs() >= 0 ? logprob(s.logits, t, job.req.topLogprobs()) : null;
-            if (contains(eos, t)) {
+            if (contains(eos, t) || contains(job.req.stopTokens(), t)) {
                 if (lp != null) job.events.add(new Event.Token(s.choice, "", lp));
                 finish(s, "stop", true);
                 continue;

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.llm4j.chat.ChatTemplate;
 import org.llm4j.format.ModelFiles;
 import org.llm4j.model.LanguageModel;
 import org.llm4j.tokenizer.Tokenizer;
@@ -31,15 +32,21 @@ public final class Server implements AutoCloseable {
     private final LanguageModel model;
     private final Tokenizer tokenizer;
     private final ServerOptions opt;
-    private final ChatTemplate template = ChatTemplate.DEFAULT;
+    private final ChatTemplate template;
     private final Metrics metrics;
     private final Scheduler scheduler;
     private final long created = Instant.now().getEpochSecond();
     private Javalin app;
 
-    /** eos: the ids that end a choice (generation_config.json's eos_token_id; may be empty). */
+    /** eos: the ids that end a choice (generation_config.json's eos_token_id; may be empty); chat uses ChatTemplate.DEFAULT. */
     public Server(LanguageModel model, Tokenizer tokenizer, int[] eos, ServerOptions opt) {
+        this(model, tokenizer, eos, ChatTemplate.DEFAULT, opt);
+    }
+
+    /** As above, with the chat template /v1/chat/completions renders conversations with. */
+    public Server(LanguageModel model, Tokenizer tokenizer, int[] eos, ChatTemplate template, ServerOptions opt) {
         this.model = model;
+        this.template = template;
         this.tokenizer = tokenizer;
         this.opt = opt;
         Scheduler[] s = new Scheduler[1];
@@ -47,9 +54,9 @@ public final class Server implements AutoCloseable {
         this.scheduler = s[0] = new Scheduler(model, tokenizer, eos, opt, metrics);
     }
 
-    /** A loaded model folder; EOS ids from its generation_config.json. */
+    /** A loaded model folder; EOS ids from its generation_config.json, chat through the model's own template if it has one. */
     public Server(ModelFiles.Loaded loaded, ServerOptions opt) {
-        this(loaded.model(), loaded.tokenizer(), eosIds(loaded.generationConfig(), loaded.tokenizer()), opt);
+        this(loaded.model(), loaded.tokenizer(), eosIds(loaded.generationConfig(), loaded.tokenizer()), loaded.chatTemplate(), opt);
     }
 
     static int[] eosIds(JsonNode gen, Tokenizer tok) {
