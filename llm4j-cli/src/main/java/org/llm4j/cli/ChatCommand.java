@@ -147,13 +147,7 @@ public class ChatCommand implements Callable<Integer> {
     }
 
     private ModelFiles.Loaded load() throws java.io.IOException {
-        Path file = Path.of(model);
-        if (Files.isRegularFile(file) && (model.endsWith(".bin") || model.endsWith(".gguf"))) {
-            if (model.endsWith(".gguf") && tokenizer != null) throw new IllegalArgumentException("--tokenizer goes with a llama2.c FILE.bin; a GGUF file brings its own tokenizer");
-            return model.endsWith(".gguf") ? org.llm4j.format.GgufModels.load(file) : org.llm4j.format.Llama2c.loadWithTokenizer(file, tokenizer);
-        }
-        if (tokenizer != null) throw new IllegalArgumentException("--tokenizer goes with a llama2.c FILE.bin; a model folder brings its own tokenizer");
-        return ModelFiles.load(Common.modelFolder(model));
+        return Common.loadModel(model, tokenizer);
     }
 
     /**

@@ -76,19 +76,9 @@ public class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path file = Path.of(model);
-        ModelFiles.Loaded loaded;
-        GenerationConfig fromFile;
-        if (Files.isRegularFile(file) && (model.endsWith(".bin") || model.endsWith(".gguf"))) {
-            if (model.endsWith(".gguf") && tokenizer != null) throw new IllegalArgumentException("--tokenizer goes with a llama2.c FILE.bin; a GGUF file brings its own tokenizer");
-            loaded = model.endsWith(".gguf") ? org.llm4j.format.GgufModels.load(file) : org.llm4j.format.Llama2c.loadWithTokenizer(file, tokenizer);
-            fromFile = GenerationConfigFile.apply(loaded.generationConfig(), GenerationConfig.builder(), model).build();
-        } else {
-            if (tokenizer != null) throw new IllegalArgumentException("--tokenizer goes with a llama2.c FILE.bin; a model folder brings its own tokenizer");
-            Path dir = Common.modelFolder(model);
-            loaded = ModelFiles.load(dir);
-            fromFile = GenerationConfigFile.apply(loaded.generationConfig(), GenerationConfig.builder(), dir.resolve(GenerationConfigFile.NAME).toString()).build();
-        }
+        ModelFiles.Loaded loaded = Common.loadModel(model, tokenizer);
+        String genOrigin = Common.isModelFile(model) ? model : Common.modelFolder(model).resolve(GenerationConfigFile.NAME).toString();
+        GenerationConfig fromFile = GenerationConfigFile.apply(loaded.generationConfig(), GenerationConfig.builder(), genOrigin).build();
         Tokenizer tok = loaded.tokenizer();
         GenerationConfig.Builder b = GenerationConfig.builder()
                 .minNewTokens(minNewTokens).doSample(!greedy).temperature(temperature).topK(topK).topP(topP).minP(minP)

@@ -29,14 +29,8 @@ public class InfoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path dir;
         ModelFiles.Loaded loaded;
-        Path file = Path.of(model);
-        if (Files.isRegularFile(file) && (model.endsWith(".gguf") || model.endsWith(".bin"))) {
-            dir = file;
-            loaded = model.endsWith(".gguf") ? org.llm4j.format.GgufModels.load(file) : org.llm4j.format.Llama2c.loadWithTokenizer(file, null);
-        } else {
-            dir = Common.modelFolder(model);
-            loaded = ModelFiles.load(dir, true);
-        }
+        dir = Common.isModelFile(model) ? Path.of(model) : Common.modelFolder(model);
+        loaded = Common.loadModel(model, null);
         LanguageModel m = loaded.model();
         PrintWriter w = spec.commandLine().getOut();
         w.printf("model:      %s%n", dir.toAbsolutePath());

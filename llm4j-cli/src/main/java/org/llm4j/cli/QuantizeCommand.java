@@ -7,10 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.llm4j.format.GgufModels;
-import org.llm4j.format.Llama2c;
 import org.llm4j.format.ModelFiles;
 import org.llm4j.kernels.DType;
-import org.llm4j.format.Hub;
 import org.llm4j.model.LanguageModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -42,10 +40,7 @@ public class QuantizeCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--type must be f32, f16, q8_0 or q4_0, got '" + type + "'");
         };
         Path file = Path.of(model);
-        boolean single = Files.isRegularFile(file) && (model.endsWith(".gguf") || model.endsWith(".bin"));
-        if (tokenizer != null && !(single && model.endsWith(".bin"))) throw new IllegalArgumentException("--tokenizer goes with a llama2.c FILE.bin");
-        ModelFiles.Loaded loaded = !single ? ModelFiles.load(Hub.fromEnvironment().modelFolder(model))
-                : model.endsWith(".gguf") ? GgufModels.load(file) : Llama2c.loadWithTokenizer(file, tokenizer);
+        ModelFiles.Loaded loaded = Common.loadModel(model, tokenizer);
         LanguageModel lm = loaded.model();
         String name = file.getFileName() == null ? model : file.getFileName().toString().replaceFirst("\\.(bin|gguf)$", "");
         GgufModels.write(out, lm, loaded.tokenizer(), t, name);

@@ -1,4 +1,4 @@
-// `llm4j serve`: an OpenAI-compatible HTTP API and a web playground for one model folder.
+// `llm4j serve`: an OpenAI-compatible HTTP API and a web playground for one model (folder, repository id, GGUF or llama2.c file).
 package org.llm4j.cli;
 
 import java.nio.file.Files;
@@ -22,8 +22,10 @@ import picocli.CommandLine.Model.CommandSpec;
 public class ServeCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR|REPO", description = "Model folder (a run folder works too) or a Hugging Face repository id.")
+    @Option(names = "--model", required = true, paramLabel = "DIR|REPO|FILE", description = "Model folder (a run folder works too), a Hugging Face repository id, a GGUF FILE.gguf or a llama2.c FILE.bin (memory-mapped).")
     String model;
+    @Option(names = "--tokenizer", paramLabel = "FILE", description = "With a llama2.c FILE.bin: its tokenizer.bin. Default: tokenizer.bin beside the checkpoint.")
+    Path tokenizer;
     @Option(names = "--model-name", description = "The id clients send as \"model\". Default: the folder's name or the repository id.")
     String modelName;
     @Option(names = "--host", description = "Interface to bind; use 0.0.0.0 to accept other machines. Default: ${DEFAULT-VALUE}.", defaultValue = "127.0.0.1")
@@ -55,9 +57,10 @@ public class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path dir = Common.modelFolder(model);
-        ModelFiles.Loaded loaded = ModelFiles.load(dir);
-        String name = modelName != null ? modelName : Files.isDirectory(Path.of(model)) ? Path.of(model).toAbsolutePath().normalize().getFileName().toString() : model;
+        ModelFiles.Loaded loaded = Common.loadModel(model, tokenizer);
+        String name = modelName != null ? modelName
+                : Files.isDirectory(Path.of(model)) || Common.isModelFile(model) ? Path.of(model).toAbsolutePath().normalize().getFileName().toString().replaceFirst("\\.(bin|gguf)$", "")
+                : model;
         String key = apiKey != null ? apiKey : System.getenv("LLM4J_API_KEY");
         java.io.PrintWriter err = spec.commandLine().getErr();
         ServerOptions opt = ServerOptions.builder(name).host(host).port(port).apiKey(key).maxBodyBytes(maxBodyBytes)

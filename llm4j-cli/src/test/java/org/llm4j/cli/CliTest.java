@@ -384,5 +384,13 @@ class CliTest {
         Run g = run("generate", "--model", q.toString(), "--prompt", "ab", "--greedy", "--max-new-tokens", "5");
         assertThat(g.code()).as(g.err()).isZero();
         assertThat(g.out()).startsWith("ab");
+        // serve takes the same model arguments: the GGUF loads, and only the port in use is refused
+        try (java.net.ServerSocket busy = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Run s = run("serve", "--model", q.toString(), "--port", String.valueOf(busy.getLocalPort()));
+            assertThat(s.code()).isEqualTo(2);
+            assertThat(s.err()).contains("cannot serve on 127.0.0.1:" + busy.getLocalPort()).doesNotContain("g-q8.gguf");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }
