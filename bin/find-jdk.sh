@@ -2,9 +2,17 @@
 # Order: $JAVA_HOME if it is 25+, then the usual JVM folders. Prints one clear line and
 # returns 1 when none is found.
 llm4j_java_major() {
-  local v
-  v=$("$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -n1)
-  echo "${v%%.*}"
+  local v=""
+  # The JDK's release file names its version without starting a JVM (~0.2 s each on a small machine).
+  if [ -f "$1/release" ]; then
+    v=$(sed -n 's/^JAVA_VERSION="\([^"]*\)".*/\1/p' "$1/release" | head -n1)
+    case "$v" in 1.*) v="${v#1.}" ;; esac
+  fi
+  if [ -z "$v" ]; then
+    v=$("$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -n1)
+  fi
+  v="${v%%.*}"
+  echo "${v%%[!0-9]*}"   # "26-ea" -> 26
 }
 llm4j_find_jdk() {
   local want=25 cand major
