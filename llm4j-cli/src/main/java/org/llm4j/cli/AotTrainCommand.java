@@ -28,19 +28,30 @@ public class AotTrainCommand implements Callable<Integer> {
             Tokenizer tok = BpeTrainer.train(TEXT.repeat(20), 300, List.of("<|endoftext|>"));
             LanguageModel m = new GPTConfig(tok.vocabSize(), 128, 2, 2, 64, 0f, 1e-5f).build(1);
             ModelFiles.save(dir, m, tok);
-            ModelFiles.Loaded loaded = ModelFiles.load(dir);
+            // Twice, the second time from the binary tokenizer copy (kept in the temporary folder,
+            // not the user's cache), as every later start of the same model loads it.
+            String cache = System.getProperty("llm4j.cache");
+            System.setProperty("llm4j.cache", dir.resolve("cache").toString());
+            ModelFiles.Loaded loaded;
+            try {
+                ModelFiles.load(dir);
+                loaded = ModelFiles.load(dir);
+            } finally {
+                if (cache == null) System.clearProperty("llm4j.cache");
+                else System.setProperty("llm4j.cache", cache);
+            }
             Tokenizer t2 = loaded.tokenizer();
             for (int r = 0; r < 3; r++) {
-                int[] prompt = t2.encode(TEXT);
+                // A long prompt (the batched prefill) and a short one (the decoding loops).
+                int[] prompt = t2.encode(r == 1 ? "The quick brown fox" : TEXT);
                 int[] out = Generator.generate(loaded.model(), prompt, GenerationConfig.sampling(24, 0.8f, 40, 0.95f, r), null);
                 t2.decode(out);
             }
             return 0;
         } finally {
-            try (var files = Files.list(dir)) {
-                for (Path p : files.toList()) Files.deleteIfExists(p);
+            try (var files = Files.walk(dir)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
             }
-            Files.deleteIfExists(dir);
         }
     }
 }
