@@ -9,7 +9,8 @@
 #   tools/llamacpp/run.sh bench [SIZE...]   pp512 / tg tokens/s of llama.cpp and llm4j on the same files, alternating;
 #                                           SIZE is 124m and/or 1b (default both), types from TYPES (default "f32 q8_0 q4_0")
 # Environment: THREADS (llama.cpp threads, default 2), N (greedy tokens, default 200), WORK (folder for the GGUF
-# files, default a temporary one, removed at the end), REPS (bench repetitions, default 3), PP (default 512), TG.
+# files, default a temporary one, removed at the end), REPS (bench repetitions, default 3), PP (default 512), TG,
+# ROUNDS (llama.cpp then llm4j, this many times; default 2).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -82,7 +83,7 @@ elif [ "$mode" = bench ]; then
     for t in ${TYPES:-f32 q8_0 q4_0}; do
       f="$work/bench-$size-$t.gguf"
       [ -f "$f" ] || llm4j bench generate --model llama "${shape[@]}" --block-size 1024 --dtype "$t" --write-gguf "$f" | tail -1
-      for r in 1 2; do # alternate the engines; each reports its own median
+      for r in $(seq 1 "${ROUNDS:-2}"); do # alternate the engines; each reports its own median
         echo "[$size $t run $r] load $(cut -d' ' -f1-3 /proc/loadavg)"
         echo "  llama.cpp: $(lcpp bench --model "$f" --pp "$pp" --tg "$tg" --reps "$reps")"
         echo "  load $(cut -d' ' -f1-3 /proc/loadavg)"
