@@ -65,8 +65,11 @@ if [ "$mode" = check ]; then
       --dtype "$t" --write-gguf "$work/random-llama-$t.gguf" >/dev/null
     compare "random llama (dim 256, 4 layers, 8/4 heads, vocab 1024) $t" "$work/random-llama-$t.gguf" "t300"
   done
-  # Hook for GPT-2 (architecture "gpt2"): once llm4j writes GPT-2 GGUF files, add them here with a prompt such as
-  # "Hello, my name is"; compare() needs only the file, since both engines read the tokenizer from it.
+  # Hook for GPT-2 (architecture "gpt2", written by llm4j since the wip-arch merge, not yet checked here): e.g.
+  #   llm4j bench generate --model gpt2-124m --write-model "$work/gpt2"   (GPT-2's tokenizer from the mirror)
+  #   llm4j quantize --model "$work/gpt2" --type "$t" --out "$work/gpt2-$t.gguf"
+  #   compare "gpt2 $t" "$work/gpt2-$t.gguf" "Hello, my name is"
+  # compare() needs only the file, since both engines read the tokenizer from it.
   [ "$fails" -eq 0 ] && echo "all PASS" || { echo "$fails FAIL"; exit 1; }
 elif [ "$mode" = bench ]; then
   sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(124m 1b)
