@@ -228,13 +228,15 @@ public class BenchCommand implements Callable<Integer> {
         return best;
     }
 
-    // <unk>, <s>, </s>, the 256 byte tokens, then "t3".."tN": enough for a GGUF that loads; not a real vocabulary.
+    // <unk>, <s>, </s>, the 256 byte tokens, "▁" (a space: without it, the dummy-prefix space falls back to bytes, which
+    // llm4j spells <0x20> as llama2.c and llama.cpp as the UTF-8 of U+2581), then "t260".."tN": enough for a GGUF that
+    // loads; not a real vocabulary.
     static org.llm4j.tokenizer.SentencePieceBpeTokenizer placeholderVocabulary(int n) {
-        if (n < 259) throw new IllegalArgumentException("--write-gguf needs --vocab of at least 259 (control and byte tokens)");
+        if (n < 260) throw new IllegalArgumentException("--write-gguf needs --vocab of at least 260 (control, byte and space tokens)");
         java.util.List<String> pieces = new java.util.ArrayList<>(n);
         var types = new org.llm4j.tokenizer.SentencePieceBpeTokenizer.TokenType[n];
         for (int i = 0; i < n; i++) {
-            pieces.add(i == 0 ? "<unk>" : i == 1 ? "<s>" : i == 2 ? "</s>" : i < 259 ? String.format("<0x%02X>", i - 3) : "t" + i);
+            pieces.add(i == 0 ? "<unk>" : i == 1 ? "<s>" : i == 2 ? "</s>" : i < 259 ? String.format("<0x%02X>", i - 3) : i == 259 ? " " : "t" + i);
             types[i] = i == 0 ? org.llm4j.tokenizer.SentencePieceBpeTokenizer.TokenType.UNKNOWN : i < 3 ? org.llm4j.tokenizer.SentencePieceBpeTokenizer.TokenType.CONTROL
                     : i < 259 ? org.llm4j.tokenizer.SentencePieceBpeTokenizer.TokenType.BYTE : org.llm4j.tokenizer.SentencePieceBpeTokenizer.TokenType.NORMAL;
         }

@@ -33,6 +33,10 @@ public class GenerateCommand implements Callable<Integer> {
     Path tokenizer;
     @Option(names = "--prompt", paramLabel = "TEXT", description = "Text to continue; repeat for a batch of prompts. Default: a newline (nothing but BOS for a Llama tokenizer).")
     List<String> prompts = new ArrayList<>();
+    @Option(names = "--prompt-ids", split = ",", paramLabel = "ID", description = "The prompt as token ids (comma-separated), instead of --prompt: no tokenizer in between, e.g. to compare with another engine.")
+    List<Integer> promptIds = new ArrayList<>();
+    @Option(names = "--print-ids", description = "After each sequence, print its prompt's and its generated token ids as JSON arrays on lines 'prompt ids: [...]' and 'ids: [...]'.")
+    boolean printIds;
     @Option(names = "--max-new-tokens", description = "Tokens to generate after the prompt (max_new_tokens). Default: 500, or unset when --max-length is given.")
     Integer maxNewTokens;
     @Option(names = "--max-length", description = "Longest sequence, prompt included (max_length); used when --max-new-tokens is not given.")
@@ -96,9 +100,15 @@ public class GenerateCommand implements Callable<Integer> {
         for (int id : cfg.eosTokenIds()) {
             if (id >= tok.vocabSize()) throw new IllegalArgumentException("--eos-token-id " + id + " is outside the vocabulary [0, " + tok.vocabSize() + ")");
         }
-        List<String> texts = prompts.isEmpty() ? List.of(tok instanceof org.llm4j.tokenizer.SentencePieceBpeTokenizer ? "" : "\n") : prompts;
+        if (!promptIds.isEmpty() && !prompts.isEmpty()) throw new IllegalArgumentException("give --prompt or --prompt-ids, not both");
+        for (int id : promptIds) {
+            if (id < 0 || id >= tok.vocabSize()) throw new IllegalArgumentException("--prompt-ids " + id + " is outside the vocabulary [0, " + tok.vocabSize() + ")");
+        }
+        List<String> texts = !promptIds.isEmpty() ? List.of(tok.decode(promptIds.stream().mapToInt(Integer::intValue).toArray()))
+                : prompts.isEmpty() ? List.of(tok instanceof org.llm4j.tokenizer.SentencePieceBpeTokenizer ? "" : "\n") : prompts;
         List<int[]> ids = new ArrayList<>();
-        for (String t : texts) ids.add(tok.encode(t));
+        if (!promptIds.isEmpty()) ids.add(promptIds.stream().mapToInt(Integer::intValue).toArray());
+        else for (String t : texts) ids.add(tok.encode(t));
         PrintWriter w = spec.commandLine().getOut();
         boolean stream = ids.size() == 1 && cfg.numBeams() == 1 && cfg.numReturnSequences() == 1;
         long t0 = System.nanoTime();
@@ -132,6 +142,10 @@ public class GenerateCommand implements Callable<Integer> {
                 w.println(tok.decode(s.tokens()));
             }
             if (logprobs) printLogprobs(w, tok, s);
+            if (printIds) {
+                w.println("prompt ids: " + java.util.Arrays.toString(ids.get(s.prompt())).replace(" ", ""));
+                w.println("ids: " + java.util.Arrays.toString(s.generated()).replace(" ", ""));
+            }
         }
         w.flush();
         PrintWriter err = spec.commandLine().getErr();

@@ -82,6 +82,10 @@ public final class GgufTokenizer {
                         .ints("tokenizer.ggml.token_type", types);
                 if (sp.bosId() >= 0) w.u32("tokenizer.ggml.bos_token_id", sp.bosId());
                 if (sp.eosId() >= 0) w.u32("tokenizer.ggml.eos_token_id", sp.eosId());
+                if (sp.unkId() >= 0) w.u32("tokenizer.ggml.unknown_token_id", sp.unkId());
+                // Without these keys llama.cpp (and fromMetadata) assume BOS and the dummy-prefix space: say what this tokenizer does.
+                w.bool("tokenizer.ggml.add_bos_token", sp.addsBos()).bool("tokenizer.ggml.add_eos_token", false)
+                        .bool("tokenizer.ggml.add_space_prefix", sp.addsDummyPrefix());
             }
             case ByteLevelBpeTokenizer bl -> {
                 for (int i = 0; i < n; i++) {

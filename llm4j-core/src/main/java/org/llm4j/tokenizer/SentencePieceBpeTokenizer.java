@@ -96,6 +96,15 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
 
     public int eosId() { return eos; }
 
+    /** The id of {@code <unk>}, or -1. */
+    public int unkId() { return unk; }
+
+    /** Whether {@link #encode(String)} starts with BOS. */
+    public boolean addsBos() { return addBos; }
+
+    /** Whether a space is put in front of the text (SentencePiece's add_dummy_prefix). */
+    public boolean addsDummyPrefix() { return addDummyPrefix; }
+
     public String piece(int id) { return pieces[check(id)]; }
 
     public float score(int id) { return scores[check(id)]; }

@@ -80,4 +80,43 @@ class GgufModelTest {
         assertThat(GgufModels.hfName("blk.3.ffn_down.weight")).isEqualTo("model.layers.3.mlp.down_proj.weight");
         assertThat(GgufModels.hfName("blk.x.ffn_down.weight")).isNull();
     }
+
+    // llama.cpp reads tokenizer.ggml.add_bos_token / add_space_prefix / unknown_token_id and assumes true / true / 0 without
+    // them, so a tokenizer that differs must say so in the file: it keeps its behaviour through GGUF, in llm4j and llama.cpp.
+    @Test
+    void tokenizerFlagsSurviveGguf(@TempDir Path tmp) throws IOException {
+        Path d = Llama2cTest.dir();
+        Llama src = Llama2c.load(d.resolve("stories260K.bin"));
+        SentencePieceBpeTokenizer tok = Llama2c.readTokenizer(d.resolve("tok512.bin"), src.vocabSize());
+        int n = tok.vocabSize();
+        java.util.List<String> pieces = new java.util.ArrayList<>();
+        float[] scores = new float[n];
+        SentencePieceBpeTokenizer.TokenType[] types = new SentencePieceBpeTokenizer.TokenType[n];
+        for (int i = 0; i < n; i++) {
+            pieces.add(tok.piece(i));
+            scores[i] = tok.score(i);
+            types[i] = tok.type(i);
+        }
+        assertThat(tok.addsBos()).isTrue();
+        assertThat(tok.addsDummyPrefix()).isTrue();
+        SentencePieceBpeTokenizer plain = new SentencePieceBpeTokenizer(pieces, scores, types, 1, 2, -1, false, false);
+        Path f = tmp.resolve("flags.gguf");
+        GgufModels.writeLlama(f, src, plain, DType.F32, "flags");
+        Gguf g = Gguf.read(f);
+        assertThat(g.bool("tokenizer.ggml.add_bos_token", true)).isFalse();
+        assertThat(g.bool("tokenizer.ggml.add_space_prefix", true)).isFalse();
+        assertThat(g.bool("tokenizer.ggml.add_eos_token", true)).isFalse();
+        assertThat(g.has("tokenizer.ggml.unknown_token_id")).isFalse();
+        SentencePieceBpeTokenizer back = (SentencePieceBpeTokenizer) GgufModels.load(f).tokenizer();
+        assertThat(back.addsBos()).isFalse();
+        assertThat(back.addsDummyPrefix()).isFalse();
+        assertThat(back.encode("Once upon a time")).containsExactly(plain.encode("Once upon a time")).doesNotContain(1);
+        // and the usual Llama tokenizer writes its own values: BOS, the dummy prefix, <unk> at 0
+        Path f2 = tmp.resolve("usual.gguf");
+        GgufModels.writeLlama(f2, src, tok, DType.F32, "usual");
+        Gguf g2 = Gguf.read(f2);
+        assertThat(g2.bool("tokenizer.ggml.add_bos_token", false)).isTrue();
+        assertThat(g2.bool("tokenizer.ggml.add_space_prefix", false)).isTrue();
+        assertThat(g2.integer("tokenizer.ggml.unknown_token_id")).isEqualTo(tok.unkId());
+    }
 }
