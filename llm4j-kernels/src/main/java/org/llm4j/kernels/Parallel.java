@@ -1,8 +1,7 @@
 // Splits kernel work into a fixed set of chunks and runs them on a shared pool of daemon threads.
 package org.llm4j.kernels;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
@@ -14,6 +13,11 @@ import java.util.concurrent.locks.LockSupport;
  * <p>The calling thread works too: it claims chunks until none are left, then waits for the
  * chunks that helpers already hold. Helpers that start late find nothing and return, so a busy
  * pool can delay a call but never deadlock it, and nested calls from a pool thread run inline.
+ *
+ * <p>The helpers spin for a while ({@code -Dllm4j.spinMicros}, default 2000) before they park,
+ * and so does a caller waiting for the last chunks: decoding calls a few dozen short products per
+ * token, and waking a parked thread took tens of microseconds each time (llama.cpp's workers spin
+ * the same way). An idle pool parks after the spin, so it costs nothing between requests.
  */
 public final class Parallel {
 
@@ -30,14 +34,56 @@ public final class Parallel {
         return Math.max(1, Integer.getInteger("llm4j.threads", Runtime.getRuntime().availableProcessors()));
     }
 
+    static final long SPIN_NANOS = 1000L * Long.getLong("llm4j.spinMicros", 2000L);
+
     // Created on first use, so a single-threaded JVM never starts a worker.
     private static final class Pool {
-        static final ForkJoinPool POOL = new ForkJoinPool(Math.max(1, defaultThreads() - 1), pool -> {
-            ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
-            t.setName("llm4j-kernels-" + t.getPoolIndex());
-            t.setDaemon(true);
-            return t;
-        }, null, false);
+        static final ConcurrentLinkedQueue<Job> QUEUE = new ConcurrentLinkedQueue<>();
+        static final Worker[] WORKERS = new Worker[Math.max(1, defaultThreads() - 1)];
+
+        static {
+            for (int i = 0; i < WORKERS.length; i++) {
+                WORKERS[i] = new Worker("llm4j-kernels-" + i);
+                WORKERS[i].start();
+            }
+        }
+
+        static void submit(Job job, int helpers) {
+            for (int h = 0; h < helpers; h++) QUEUE.offer(job);
+            for (Worker w : WORKERS) {
+                if (w.sleeping) LockSupport.unpark(w);
+            }
+        }
+    }
+
+    // A pool thread: takes jobs from the queue, spinning for SPIN_NANOS after the last one before it parks.
+    private static final class Worker extends Thread {
+        volatile boolean sleeping;
+
+        Worker(String name) {
+            super(name);
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            long idleSince = System.nanoTime();
+            while (true) {
+                Job j = Pool.QUEUE.poll();
+                if (j != null) {
+                    j.work();
+                    idleSince = System.nanoTime();
+                } else if (System.nanoTime() - idleSince < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else {
+                    sleeping = true;
+                    // Re-check after announcing sleep: a job offered before the flag was visible is not missed.
+                    if (Pool.QUEUE.isEmpty()) LockSupport.park(this);
+                    sleeping = false;
+                    idleSince = System.nanoTime();
+                }
+            }
+        }
     }
 
     /**
@@ -102,9 +148,13 @@ public final class Parallel {
             return;
         }
         Job job = new Job(chunks, body, Thread.currentThread());
-        for (int h = 0; h < helpers; h++) Pool.POOL.execute(job);
+        Pool.submit(job, helpers);
         job.work();
-        while (job.done.get() < chunks) LockSupport.park(job);
+        long spinUntil = System.nanoTime() + SPIN_NANOS;
+        while (job.done.get() < chunks) {
+            if (System.nanoTime() < spinUntil) Thread.onSpinWait();
+            else LockSupport.park(job);
+        }
         if (job.error != null) {
             if (job.error instanceof RuntimeException re) throw re;
             if (job.error instanceof Error err) throw err;
@@ -113,7 +163,7 @@ public final class Parallel {
     }
 
     private static boolean inPool() {
-        return Thread.currentThread() instanceof ForkJoinWorkerThread w && w.getPool() == Pool.POOL;
+        return Thread.currentThread() instanceof Worker;
     }
 
     private static final class Job implements Runnable {
@@ -143,7 +193,7 @@ public final class Parallel {
                 } catch (Throwable t) {
                     error = t;
                 } finally {
-                    if (done.incrementAndGet() == chunks) LockSupport.unpark(caller);
+                    if (done.incrementAndGet() == chunks && caller != Thread.currentThread()) LockSupport.unpark(caller);
                 }
             }
         }

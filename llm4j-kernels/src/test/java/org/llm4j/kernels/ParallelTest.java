@@ -48,6 +48,32 @@ class ParallelTest {
     }
 
     @Test
+    void concurrentCallersEachGetAllTheirChunks() throws Exception {
+        // Several threads submit to the one pool at once (a server's requests, forEachTask tasks):
+        // no job is lost or run twice, and a caller never waits for a job it cannot finish itself.
+        int callers = 4, calls = 300;
+        java.util.concurrent.ExecutorService ex = java.util.concurrent.Executors.newFixedThreadPool(callers);
+        try {
+            java.util.List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+            for (int c = 0; c < callers; c++) {
+                results.add(ex.submit(() -> {
+                    for (int k = 0; k < calls; k++) {
+                        AtomicIntegerArray hits = new AtomicIntegerArray(97);
+                        Parallel.forChunks(2, 97, 7, (ci, s, e) -> {
+                            for (int i = s; i < e; i++) hits.incrementAndGet(i);
+                        });
+                        for (int i = 0; i < 97; i++) if (hits.get(i) != 1) return false;
+                    }
+                    return true;
+                }));
+            }
+            for (var r : results) assertThat(r.get(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        } finally {
+            ex.shutdownNow();
+        }
+    }
+
+    @Test
     void nestedCallsComplete() {
         AtomicIntegerArray hits = new AtomicIntegerArray(64);
         Parallel.forChunks(2, 8, 1, (outer, s, e) ->
