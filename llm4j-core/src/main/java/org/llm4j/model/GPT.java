@@ -204,6 +204,7 @@ public final class GPT extends Module implements LanguageModel {
         checkRoom(kv, 1);
         checkToken(token);
         Kernels k = F.kernels();
+        if (!warm) warmUp(k);
         float eps = cfg.layerNormEps();
         float[] x = kv.x, h = kv.h, qkv = kv.qkv, y = kv.y, fc = kv.fc;
         embed(token, t, x, 0, h);
@@ -281,6 +282,7 @@ public final class GPT extends Module implements LanguageModel {
         for (int tok : tokens) checkToken(tok);
         int c = cfg.nEmbd(), nh = cfg.nHead(), t0 = kv.pos;
         Kernels k = F.kernels();
+        if (!warm) warmUp(k);
         float eps = cfg.layerNormEps();
         float[] x = new float[n * c], h = new float[n * c], y = new float[n * c];  // (T, C)
         float[] qkv = new float[n * 3 * c], fc = new float[n * 4 * c];              // (T, 3C), (T, 4C)
@@ -342,6 +344,26 @@ public final class GPT extends Module implements LanguageModel {
     }
 
     // out(rows, N) = in(rows, K) · W(K, N) + bias: HF Conv1D; or in · Wᵀ with W (N, K), the GGUF layout.
+    // On a cold JVM, compile the loops the products below will take (tiny slices of the real
+    // weights, a few hundred milliseconds at most) before they run on whole matrices: see
+    // Kernels.warmUp. Only mapped models (inference straight from a file) start this cold.
+    private volatile boolean warm;
+
+    @Override
+    public void warmUp() {
+        warmUp(F.kernels());
+    }
+
+    private synchronized void warmUp(Kernels k) {
+        if (warm) return;
+        if (isMapped()) {
+            Block b = blocks[0];
+            k.warmUp(wte.weight(), true, 150_000_000L);
+            for (Tensor w : new Tensor[] {b.attnW, b.projW, b.fcW, b.fcProjW}) k.warmUp(w.weight(), outIn, 150_000_000L);
+        }
+        warm = true;
+    }
+
     private void linear(Kernels k, float[] in, Tensor w, Tensor bias, float[] out, int rows) {
         k.matmul(in, 0, w.weight(), outIn, out, 0, rows, false);
         int n = outIn ? w.dim(0) : w.dim(-1);

@@ -34,6 +34,13 @@ public interface LanguageModel {
     /** As {@link #forward(int[], int, int)}, drawing dropout masks from the given generator (one per data-parallel shard). */
     Tensor forward(int[] tokens, int batch, int time, org.llm4j.tensor.Rng dropout);
 
+    /**
+     * Prepares a cold process for its first decoding steps: compiles the kernels they take (see
+     * Kernels.warmUp) on tiny slices of the weights. Optional (the first step does it if needed);
+     * a caller may run it on another thread while it does something else. Idempotent.
+     */
+    default void warmUp() {}
+
     /** A fresh decoding state (empty KV cache, zero hidden state). */
     DecodeState newState();
 

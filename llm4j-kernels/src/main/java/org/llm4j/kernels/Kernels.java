@@ -38,6 +38,16 @@ public interface Kernels {
      */
     void matmul(float[] a, int aOff, Weight w, boolean transposed, float[] c, int cOff, int m, boolean accumulate);
 
+    /**
+     * Before a cold process's first real product with w: runs the matrix-vector loops that
+     * products with w take (one and {@link #FEW_ROWS} rows) on a tiny slice of it until they run
+     * at compiled speed, at most budgetNanos. On a fresh JVM the Vector API loops run interpreted,
+     * thousands of times slower, until the JIT compiles them; with real sizes that phase cost most
+     * of the time to the first token, with tiny ones a few milliseconds while the compiler works.
+     * Once per weight type and layout per JVM; a no-op for the scalar kernels.
+     */
+    default void warmUp(Weight w, boolean transposed, long budgetNanos) {}
+
     /** Softmax of each row of x(rows, cols), in place, max-subtracted. */
     void softmaxRows(float[] x, int off, int rows, int cols);
 

@@ -119,6 +119,56 @@ public final class VectorKernels implements Kernels {
         }
     }
 
+    private static final java.util.Set<String> WARMED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    @Override
+    public void warmUp(Weight w, boolean transposed, long budgetNanos) {
+        if (WARMED.add("rows")) warmRows(budgetNanos / 2);
+        if (!(w instanceof Weight.Mapped mw) || mw.type().quantized()) return;
+        if (!WARMED.add(mw.type() + (transposed ? " NT" : " NN"))) return;
+        // Load the segment classes the products use (heap float views of copies, byte views)
+        // first: loading one after a loop is compiled invalidates the compiled loop (class
+        // hierarchy dependencies), which measured as 300 ms of interpreted work on real sizes.
+        float[] one = new float[4];
+        java.lang.foreign.MemorySegment.copy(mw.seg(), java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0, one, 0, 1);
+        java.lang.foreign.MemorySegment.ofArray(one).get(java.lang.foreign.ValueLayout.JAVA_FLOAT, 0);
+        java.lang.foreign.MemorySegment.ofArray(new byte[4]).get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0);
+        int rows = Math.min(8, mw.rows()), cols = Math.min(64, mw.cols());
+        // A slice of the real mapping: the loops see the same segment class as later.
+        Weight.Mapped tiny = new Weight.Mapped(mw.seg().asSlice(0, mw.type().byteSize((long) rows * cols)), mw.type(), rows, cols);
+        int k = transposed ? cols : rows, n = transposed ? rows : cols, m = Math.min(FEW_ROWS, 4);
+        float[] a = new float[m * k], c = new float[m * n];
+        for (int i = 0; i < a.length; i++) a[i] = (i % 7) * 0.01f;
+        long end = System.nanoTime() + budgetNanos;
+        for (int round = 0; System.nanoTime() < end; round++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 16; i++) matmul(a, 0, tiny, transposed, c, 0, (i & 1) == 0 ? 1 : m, false);
+            // Compiled, 16 such products take a few microseconds; interpreted, milliseconds.
+            if (round >= 4 && System.nanoTime() - t0 < 16 * 2_000L) break;
+        }
+    }
+
+    // The row kernels of a decoding step (norms, activations, residual adds, attention dots) on
+    // vectors of 64 until they run compiled: a cold step otherwise runs them interpreted.
+    private void warmRows(long budgetNanos) {
+        int n = 64;
+        float[] x = new float[4 * n], y = new float[4 * n], g = new float[n], b = new float[n];
+        for (int i = 0; i < x.length; i++) x[i] = (i % 13) * 0.1f - 0.6f;
+        java.util.Arrays.fill(g, 1f);
+        long end = System.nanoTime() + budgetNanos;
+        for (int round = 0; System.nanoTime() < end; round++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 16; i++) {
+                layerNorm(x, 0, g, b, y, 0, null, null, 1 + (i & 3), n, 1e-5f);
+                gelu(y, 0, y, 0, 4 * n);
+                axpy(0.5f, x, 0, y, 0, n);
+                dot(x, 0, y, 0, n);
+                softmaxRows(y, 0, 1, n);
+            }
+            if (round >= 4 && System.nanoTime() - t0 < 16 * 2_000L) break;
+        }
+    }
+
     // B is b[bOff..] or, when wb is set, a mapped weight matrix that only the packing routines read.
     private void gemm(int layout, float[] a, int aOff, float[] b, int bOff, Weight.Mapped wb, float[] c, int cOff,
                       int m, int k, int n, boolean acc) {

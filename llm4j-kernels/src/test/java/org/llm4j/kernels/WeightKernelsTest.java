@@ -146,6 +146,24 @@ class WeightKernelsTest {
     }
 
     @Test
+    void warmingUpKeepsToItsBudgetAndChangesNoResult() {
+        Random r = new Random(17);
+        try (Arena arena = Arena.ofShared()) {
+            float[] wv = random(r, 96 * 130), a = random(r, 3 * 96);
+            Weight.Mapped w = mapped(arena, wv, DType.F32, 96, 130);
+            float[] before = new float[3 * 130], after = new float[3 * 130];
+            VECTOR.matmul(a, 0, w, false, before, 0, 3, false);
+            long t0 = System.nanoTime();
+            VECTOR.warmUp(w, false, 50_000_000L);
+            VECTOR.warmUp(w, false, 50_000_000L);   // once per type and layout: the second returns at once
+            assertThat(System.nanoTime() - t0).as("two warm-ups within one budget and the row kernels' half").isLessThan(150_000_000L);
+            VECTOR.matmul(a, 0, w, false, after, 0, 3, false);
+            VectorKernelsTest.assertSameBits("after warm-up", before, after);
+            SCALAR.warmUp(w, true, 50_000_000L);   // a no-op for the scalar twin
+        }
+    }
+
+    @Test
     void eachRowOfAnNnProductEqualsThatRowAloneBitForBit() {
         // Batched decoding relies on it: B sequences through one product give each sequence's own bits.
         Random r = new Random(5);
