@@ -331,12 +331,39 @@ final class VectorWeights {
             int base = dOff + jr * kc, cnt = Math.min(nr, nc - jr);
             for (int j = 0; j < nr; j++) {
                 if (j < cnt) {
-                    w.row(jc + jr + j, pc, kc, rowBuf, 0);
+                    row(w, jc + jr + j, pc, kc, rowBuf);
                     for (int p = 0; p < kc; p++) dst[base + p * nr + j] = rowBuf[p];
                 } else {
                     for (int p = 0; p < kc; p++) dst[base + p * nr + j] = 0f;
                 }
             }
         }
+    }
+
+    // Row r, columns [c0, c0 + n), as float32 into dst[0..n): Weight.row's values (the same
+    // products q·d, the same exact conversions) in lanes, for packing the GEMM's panels.
+    static void row(Weight.Mapped w, int r, int c0, int n, float[] dst) {
+        long e = (long) r * w.cols() + c0;
+        DType type = w.type();
+        if (type == DType.F32) {
+            w.row(r, c0, n, dst, 0);
+            return;
+        }
+        if (type.quantized()) {
+            if (32 % L != 0 || c0 % 32 != 0 || n % 32 != 0) {
+                w.row(r, c0, n, dst, 0);
+                return;
+            }
+            MemorySegment seg = w.seg();
+            long b = (e >>> 5) * type.blockBytes;
+            for (int p = 0; p < n; p += 32, b += type.blockBytes) {
+                float d = Float.float16ToFloat(seg.get(Weight.Mapped.H, b));
+                for (int j = 0; j < 32; j += L) quantLanes(seg, type, b, j).mul(d).intoArray(dst, p + j);
+            }
+            return;
+        }
+        int p = 0;
+        for (; p + L <= n; p += L) load(w, e + p).intoArray(dst, p);
+        for (; p < n; p++) dst[p] = w.at(e + p);
     }
 }

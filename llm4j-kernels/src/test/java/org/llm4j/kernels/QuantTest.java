@@ -92,6 +92,25 @@ class QuantTest {
     }
 
     @Test
+    void packingRowsInLanesGivesWeightRowsValues() {
+        Random r = new Random(17);
+        try (Arena arena = Arena.ofShared()) {
+            for (DType t : DType.values()) {
+                int rows = 3, cols = 32 * 13;
+                Weight.Mapped w = WeightKernelsTest.mapped(arena, WeightKernelsTest.random(r, rows * cols), t, rows, cols);
+                for (int[] seg : new int[][] {{0, cols}, {32, 96}, {64, 384}, {5, 37}, {1, 1}}) {
+                    if (t.quantized() && (seg[0] + seg[1] > cols)) continue;
+                    int c0 = seg[0], n = Math.min(seg[1], cols - c0);
+                    float[] expected = new float[n], actual = new float[n];
+                    w.row(2, c0, n, expected, 0);
+                    VectorWeights.row(w, 2, c0, n, actual);
+                    VectorKernelsTest.assertSameBits(t + " row 2 [" + c0 + ", " + (c0 + n) + ")", expected, actual);
+                }
+            }
+        }
+    }
+
+    @Test
     void rowsMustHoldWholeBlocks() {
         assertThatThrownBy(() -> new Weight.Mapped(MemorySegment.ofArray(new byte[34]), DType.Q8_0, 2, 16)).hasMessageContaining("whole 32-element blocks");
         assertThatThrownBy(() -> new Weight.Mapped(MemorySegment.ofArray(new byte[35]), DType.Q8_0, 1, 32)).hasMessageContaining("needs 34 bytes");
