@@ -224,8 +224,14 @@ public final class Llama extends Module implements LanguageModel {
                 System.arraycopy(s.k, i * kvd, caches[i].k[l], pos[i] * kvd, kvd);
                 System.arraycopy(s.v, i * kvd, caches[i].v[l], pos[i] * kvd, kvd);
             }
-            for (int i = 0; i < n; i++) {
-                for (int h = 0; h < cfg.nHeads(); h++) attend(k, s.q, i * c, caches[i], l, h, pos[i], s.y, i * c, s.att);
+            if (n > Kernels.FEW_ROWS && caches[0] == caches[n - 1] && pos[n - 1] == pos[0] + n - 1) {
+                // A prompt (one cache, consecutive positions): per head, as matrix products.
+                final int layer = l;
+                org.llm4j.kernels.Parallel.forEachTask(cfg.nHeads(), h -> attendBatch(k, s.q, caches[0], layer, h, pos[0], n, s.y));
+            } else {
+                for (int i = 0; i < n; i++) {
+                    for (int h = 0; h < cfg.nHeads(); h++) attend(k, s.q, i * c, caches[i], l, h, pos[i], s.y, i * c, s.att);
+                }
             }
             k.matmul(s.y, 0, b.wo.weight(), true, s.xb, 0, n, false);
             k.axpy(1f, s.xb, 0, s.x, 0, n * c);                          // x = x + attn(rms_1(x))
@@ -284,6 +290,32 @@ public final class Llama extends Module implements LanguageModel {
         k.softmaxRows(att, 0, 1, len);
         java.util.Arrays.fill(y, yOff + h * hs, yOff + (h + 1) * hs, 0f);
         for (int j = 0; j < len; j++) k.axpy(att[j], kv.v[l], (from + j) * kvd + kvOff, y, yOff + h * hs, hs);
+    }
+
+    // Query head h of the n prompt rows q (n, C) at positions t0..t0+n-1 attends to the cache:
+    // S = Q·Kᵀ/√hs over positions 0..t0+n-1, causal (and sliding-window) mask, softmax, Y = P·V,
+    // through key/value head h / (nHeads / nKvHeads): attend's operations as matrix products.
+    private void attendBatch(Kernels k, float[] q, KvCache kv, int l, int h, int t0, int n, float[] y) {
+        int c = cfg.dim(), hs = cfg.headSize(), kvd = cfg.kvDim(), kvOff = (h / (cfg.nHeads() / cfg.nKvHeads())) * hs;
+        int len = t0 + n, w = cfg.slidingWindow();
+        float scale = (float) (1.0 / Math.sqrt(hs));
+        float[] qh = new float[n * hs], kh = new float[len * hs], vh = new float[len * hs];
+        float[] sc = new float[n * len], yh = new float[n * hs];
+        for (int i = 0; i < n; i++) System.arraycopy(q, i * c + h * hs, qh, i * hs, hs);
+        for (int j = 0; j < len; j++) {
+            System.arraycopy(kv.k[l], j * kvd + kvOff, kh, j * hs, hs);
+            System.arraycopy(kv.v[l], j * kvd + kvOff, vh, j * hs, hs);
+        }
+        k.matmulNT(qh, 0, kh, 0, sc, 0, n, hs, len, false);
+        for (int i = 0; i < n; i++) {
+            int row = i * len, upto = t0 + i, from = w > 0 ? Math.max(0, upto - w + 1) : 0;
+            java.util.Arrays.fill(sc, row, row + from, Float.NEGATIVE_INFINITY);
+            for (int j = from; j <= upto; j++) sc[row + j] *= scale;
+            java.util.Arrays.fill(sc, row + upto + 1, row + len, Float.NEGATIVE_INFINITY);
+        }
+        k.softmaxRows(sc, 0, n, len);
+        k.matmulNN(sc, 0, vh, 0, yh, 0, n, len, hs, false);
+        for (int i = 0; i < n; i++) System.arraycopy(yh, i * hs, y, i * c + h * hs, hs);
     }
 
     // SwiGLU (Shazeer 2020): gate = silu(gate) ⊙ up, with silu(z) = z·σ(z).
