@@ -92,6 +92,29 @@ class QuantTest {
     }
 
     @Test
+    void aRowGivesTheSameBitsInAGroupOfFourAsAlone() {
+        // Matrix-vector products take quantized rows four at a time; a row alone (or in the tail)
+        // must come out the same, or batched and single decoding would differ.
+        Random r = new Random(23);
+        try (Arena arena = Arena.ofShared()) {
+            int rows = 7, k = 32 * 9;
+            float[] x = WeightKernelsTest.random(r, k);
+            for (DType t : new DType[] {DType.Q8_0, DType.Q4_0}) {
+                Weight.Mapped w = WeightKernelsTest.mapped(arena, WeightKernelsTest.random(r, rows * k), t, rows, k);
+                float[] all = new float[rows];
+                WeightKernelsTest.VECTOR.matmul(x, 0, w, true, all, 0, 1, false);
+                long rowBytes = t.byteSize(k);
+                for (int row = 0; row < rows; row++) {
+                    Weight.Mapped one = new Weight.Mapped(w.seg().asSlice(row * rowBytes, rowBytes), t, 1, k);
+                    float[] alone = new float[1];
+                    WeightKernelsTest.VECTOR.matmul(x, 0, one, true, alone, 0, 1, false);
+                    assertThat(Float.floatToRawIntBits(alone[0])).as(t + " row " + row).isEqualTo(Float.floatToRawIntBits(all[row]));
+                }
+            }
+        }
+    }
+
+    @Test
     void packingRowsInLanesGivesWeightRowsValues() {
         Random r = new Random(17);
         try (Arena arena = Arena.ofShared()) {
