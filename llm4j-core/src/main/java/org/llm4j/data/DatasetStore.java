@@ -31,11 +31,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.llm4j.io.AtomicFiles;
+import org.llm4j.io.Settings;
 import org.llm4j.util.Progress;
 
 public final class DatasetStore {
-    public static final String CACHE_PROPERTY = "llm4j.cache";
-    public static final String CACHE_ENV = "LLM4J_CACHE";
+    public static final String CACHE_PROPERTY = Settings.CACHE_PROPERTY;
+    public static final String CACHE_ENV = Settings.CACHE_ENV;
     public static final String MIRROR_PROPERTY = "llm4j.data.mirror";
     public static final String MIRROR_ENV = "LLM4J_DATA_MIRROR";
     public static final String OFFLINE_PROPERTY = "llm4j.offline";
@@ -76,15 +77,9 @@ public final class DatasetStore {
     //   mirror:  -Dllm4j.data.mirror, $LLM4J_DATA_MIRROR, else none (the CLI adds --mirror DIR)
     //   offline: -Dllm4j.offline, $LLM4J_OFFLINE (1/true/yes)
     public static DatasetStore fromEnvironment() {
-        String cache = setting(CACHE_PROPERTY, CACHE_ENV);
-        Path cacheRoot = cache != null ? Path.of(cache) : Path.of(System.getProperty("user.home"), ".cache", "llm4j");
-        String mirror = setting(MIRROR_PROPERTY, MIRROR_ENV);
-        String offline = setting(OFFLINE_PROPERTY, OFFLINE_ENV);
-        boolean off = offline != null && switch (offline.toLowerCase(Locale.ROOT)) {
-            case "1", "true", "yes", "on" -> true;
-            default -> false;
-        };
-        return new DatasetStore(cacheRoot, mirror == null ? null : Path.of(mirror), off);
+        String mirror = Settings.value(MIRROR_PROPERTY, MIRROR_ENV);
+        boolean off = Settings.isOn(Settings.value(OFFLINE_PROPERTY, OFFLINE_ENV));
+        return new DatasetStore(Settings.cacheRoot(), mirror == null ? null : Path.of(mirror), off);
     }
 
     public DatasetStore withMirror(Path newMirror) {
@@ -470,12 +465,6 @@ public final class DatasetStore {
     }
 
     // A set, non-blank value; Maven passes an unset ${env.X} through literally, so skip those.
-    private static String setting(String property, String env) {
-        for (String v : new String[] {System.getProperty(property), System.getenv(env)})
-            if (v != null && !v.isBlank() && !v.startsWith("${")) return v.strip();
-        return null;
-    }
-
     private static Duration positive(Duration d, String what) {
         if (d == null || d.isNegative() || d.isZero()) throw new IllegalArgumentException(what + " must be positive: " + d);
         return d;

@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.llm4j.io.AtomicFiles;
+import org.llm4j.io.Settings;
 import org.llm4j.util.Progress;
 
 /**
@@ -54,22 +55,10 @@ public final class Hub {
 
     /** The Hub as the environment configures it (see the class comment). */
     public static Hub fromEnvironment() {
-        String ep = setting("llm4j.hub.endpoint", "HF_ENDPOINT");
-        String cache = setting("llm4j.cache", "LLM4J_CACHE");
-        String off = setting("llm4j.offline", "LLM4J_OFFLINE");
+        String ep = Settings.value("llm4j.hub.endpoint", "HF_ENDPOINT");
+        String off = Settings.value("llm4j.offline", "LLM4J_OFFLINE");
         if (off == null) off = System.getenv("HF_HUB_OFFLINE");
-        boolean offline = off != null && switch (off.toLowerCase(Locale.ROOT)) {
-            case "1", "true", "yes", "on" -> true;
-            default -> false;
-        };
-        return new Hub(URI.create(ep != null ? ep : "https://huggingface.co"),
-                cache != null ? Path.of(cache) : Path.of(System.getProperty("user.home"), ".cache", "llm4j"), offline, System.getenv("HF_TOKEN"));
-    }
-
-    private static String setting(String property, String env) {
-        String v = System.getProperty(property);
-        if (v == null || v.isBlank()) v = System.getenv(env);
-        return v == null || v.isBlank() ? null : v;
+        return new Hub(URI.create(ep != null ? ep : "https://huggingface.co"), Settings.cacheRoot(), Settings.isOn(off), System.getenv("HF_TOKEN"));
     }
 
     /** True when s names an existing folder rather than a Hub repository. */

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.CRC32C;
 import org.llm4j.io.AtomicFiles;
+import org.llm4j.io.Settings;
 
 /**
  * Files {@code <cache>/tokenizers/<size>-<crc32c>.bpe}, where size and CRC-32C are the source
@@ -41,11 +42,9 @@ final class TokenizerCache {
 
     /** The cache the environment asks for, or null when it is turned off. */
     static TokenizerCache fromEnvironment() {
-        String on = System.getProperty("llm4j.tokenizer.cache", System.getenv("LLM4J_TOKENIZER_CACHE"));
+        String on = Settings.value("llm4j.tokenizer.cache", "LLM4J_TOKENIZER_CACHE");
         if (on != null && (on.equals("0") || on.equalsIgnoreCase("false"))) return null;
-        String root = System.getProperty("llm4j.cache", System.getenv("LLM4J_CACHE"));
-        Path base = root != null && !root.isBlank() ? Path.of(root) : Path.of(System.getProperty("user.home"), ".cache", "llm4j");
-        return new TokenizerCache(base.resolve("tokenizers"));
+        return new TokenizerCache(Settings.cacheRoot().resolve("tokenizers"));
     }
 
     /** The key of some source bytes: their total size and CRC-32C. */
