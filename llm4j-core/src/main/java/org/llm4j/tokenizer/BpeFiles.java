@@ -465,8 +465,13 @@ final class BpeFiles {
     private static String readUtf8(Path file) throws IOException {
         long size = Files.size(file);
         if (size > MAX_FILE_BYTES) throw new IOException(file + ": " + size + " bytes is too large for a tokenizer file (limit " + MAX_FILE_BYTES + ")");
+        return decodeUtf8(Files.readAllBytes(file), file);
+    }
+
+    /** The bytes of file as strict UTF-8 (a malformed sequence is an error naming the file, not U+FFFD). */
+    static String decodeUtf8(byte[] bytes, Path file) throws IOException {
         try {
-            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
             throw new IOException(file + ": not valid UTF-8", e);
         }

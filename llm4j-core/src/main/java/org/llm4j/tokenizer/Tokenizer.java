@@ -54,12 +54,7 @@ public sealed interface Tokenizer permits CharTokenizer, WordTokenizer, ByteLeve
                 Tokenizer hit = cache.get(key);
                 if (hit != null) return hit;
             }
-            String text;
-            try {
-                text = java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(raw)).toString();
-            } catch (java.nio.charset.CharacterCodingException e) {
-                throw new IOException(json + ": not valid UTF-8");
-            }
+            String text = BpeFiles.decodeUtf8(raw, json);
             JsonNode node;
             try {
                 node = Json.parse(text);
