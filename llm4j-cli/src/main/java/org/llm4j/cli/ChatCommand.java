@@ -75,7 +75,7 @@ public class ChatCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ModelFiles.Loaded loaded = load();
+        ModelFiles.Loaded loaded = Common.loadModel(model, tokenizer);
         Tokenizer tok = loaded.tokenizer();
         ChatTemplate template = loaded.chatTemplate();
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
@@ -144,10 +144,6 @@ public class ChatCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    private ModelFiles.Loaded load() throws java.io.IOException {
-        return Common.loadModel(model, tokenizer);
     }
 
     /**

@@ -80,8 +80,9 @@ public class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ModelFiles.Loaded loaded = Common.loadModel(model, tokenizer);
-        String genOrigin = Common.isModelFile(model) ? model : Common.modelFolder(model).resolve(GenerationConfigFile.NAME).toString();
+        Path resolved = Common.resolveModel(model);
+        ModelFiles.Loaded loaded = Common.loadModel(resolved, tokenizer);
+        String genOrigin = Common.isModelFile(model) ? model : resolved.resolve(GenerationConfigFile.NAME).toString();
         GenerationConfig fromFile = GenerationConfigFile.apply(loaded.generationConfig(), GenerationConfig.builder(), genOrigin).build();
         Tokenizer tok = loaded.tokenizer();
         GenerationConfig.Builder b = GenerationConfig.builder()

@@ -29,8 +29,8 @@ public class InfoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path dir;
         ModelFiles.Loaded loaded;
-        dir = Common.isModelFile(model) ? Path.of(model) : Common.modelFolder(model);
-        loaded = Common.loadModel(model, null);
+        dir = Common.resolveModel(model);
+        loaded = Common.loadModel(dir, null);
         LanguageModel m = loaded.model();
         PrintWriter w = spec.commandLine().getOut();
         w.printf("model:      %s%n", dir.toAbsolutePath());
