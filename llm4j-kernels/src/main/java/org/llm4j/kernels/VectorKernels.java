@@ -139,11 +139,16 @@ public final class VectorKernels implements Kernels {
         int k = transposed ? cols : rows, n = transposed ? rows : cols, m = Math.min(FEW_ROWS, 4);
         float[] a = new float[m * k], c = new float[m * n];
         for (int i = 0; i < a.length; i++) a[i] = (i % 7) * 0.01f;
+        untilCompiled(budgetNanos, i -> matmul(a, 0, tiny, transposed, c, 0, (i & 1) == 0 ? 1 : m, false));
+    }
+
+    // Runs calls 0, 1, 2, ... in rounds of 16 until a round takes under 2 µs a call (compiled: a few
+    // microseconds a round; interpreted: milliseconds), after at least 5 rounds, or budgetNanos.
+    private static void untilCompiled(long budgetNanos, java.util.function.IntConsumer call) {
         long end = System.nanoTime() + budgetNanos;
         for (int round = 0; System.nanoTime() < end; round++) {
             long t0 = System.nanoTime();
-            for (int i = 0; i < 16; i++) matmul(a, 0, tiny, transposed, c, 0, (i & 1) == 0 ? 1 : m, false);
-            // Compiled, 16 such products take a few microseconds; interpreted, milliseconds.
+            for (int i = 0; i < 16; i++) call.accept(i);
             if (round >= 4 && System.nanoTime() - t0 < 16 * 2_000L) break;
         }
     }
@@ -155,18 +160,13 @@ public final class VectorKernels implements Kernels {
         float[] x = new float[4 * n], y = new float[4 * n], g = new float[n], b = new float[n];
         for (int i = 0; i < x.length; i++) x[i] = (i % 13) * 0.1f - 0.6f;
         java.util.Arrays.fill(g, 1f);
-        long end = System.nanoTime() + budgetNanos;
-        for (int round = 0; System.nanoTime() < end; round++) {
-            long t0 = System.nanoTime();
-            for (int i = 0; i < 16; i++) {
-                layerNorm(x, 0, g, b, y, 0, null, null, 1 + (i & 3), n, 1e-5f);
-                gelu(y, 0, y, 0, 4 * n);
-                axpy(0.5f, x, 0, y, 0, n);
-                dot(x, 0, y, 0, n);
-                softmaxRows(y, 0, 1, n);
-            }
-            if (round >= 4 && System.nanoTime() - t0 < 16 * 2_000L) break;
-        }
+        untilCompiled(budgetNanos, i -> {
+            layerNorm(x, 0, g, b, y, 0, null, null, 1 + (i & 3), n, 1e-5f);
+            gelu(y, 0, y, 0, 4 * n);
+            axpy(0.5f, x, 0, y, 0, n);
+            dot(x, 0, y, 0, n);
+            softmaxRows(y, 0, 1, n);
+        });
     }
 
     // B is b[bOff..] or, when wb is set, a mapped weight matrix that only the packing routines read.
