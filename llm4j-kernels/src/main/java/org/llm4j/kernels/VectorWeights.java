@@ -113,11 +113,9 @@ final class VectorWeights {
     // memory once: each group of four rows serves all m vectors while it is in L1. Every output
     // element sees the operations of the m = 1 product, so a row's result does not depend on m.
     static void gemvCols(int t, int m, float[] vec, int vecOff, Weight.Mapped w, float[] out, int outOff, boolean acc) {
-        if (w.type() == DType.F32) {
-            gemvColsF32(t, m, vec, vecOff, w, out, outOff, acc);
-            return;
-        }
         int k = w.rows(), cols = w.cols();
+        boolean f32 = w.type() == DType.F32;   // F32 rows take axpy4F32: direct float loads, no per-load dispatch
+        MemorySegment seg = w.seg();
         int minCols = Math.max(L, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, k));
         Parallel.forRange(t, cols, 4 * L, minCols, (ci, c0, c1) -> {
             for (int jb = c0; jb < c1; jb += 2048) {
@@ -126,7 +124,8 @@ final class VectorWeights {
                 int p = 0;
                 for (; p + 4 <= k; p += 4) {
                     for (int i = 0, v = vecOff + p; i < m; i++, v += k) {
-                        axpy4(vec[v], vec[v + 1], vec[v + 2], vec[v + 3], w, (long) p * cols, cols, out, outOff + i * cols, jb, je);
+                        if (f32) axpy4F32(vec[v], vec[v + 1], vec[v + 2], vec[v + 3], seg, 4L * p * cols, 4L * cols, out, outOff + i * cols, jb, je);
+                        else axpy4(vec[v], vec[v + 1], vec[v + 2], vec[v + 3], w, (long) p * cols, cols, out, outOff + i * cols, jb, je);
                     }
                 }
                 for (; p < k; p++) {
@@ -234,27 +233,6 @@ final class VectorWeights {
     }
 
     // ---- F32 twins of the loops above: the same operations with direct float loads (no per-load dispatch). ----
-
-    private static void gemvColsF32(int t, int m, float[] vec, int vecOff, Weight.Mapped w, float[] out, int outOff, boolean acc) {
-        int k = w.rows(), cols = w.cols();
-        MemorySegment seg = w.seg();
-        int minCols = Math.max(L, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, k));
-        Parallel.forRange(t, cols, 4 * L, minCols, (ci, c0, c1) -> {
-            for (int jb = c0; jb < c1; jb += 2048) {
-                int je = Math.min(c1, jb + 2048);
-                if (!acc) for (int i = 0; i < m; i++) java.util.Arrays.fill(out, outOff + i * cols + jb, outOff + i * cols + je, 0f);
-                int p = 0;
-                for (; p + 4 <= k; p += 4) {
-                    for (int i = 0, v = vecOff + p; i < m; i++, v += k) {
-                        axpy4F32(vec[v], vec[v + 1], vec[v + 2], vec[v + 3], seg, 4L * p * cols, 4L * cols, out, outOff + i * cols, jb, je);
-                    }
-                }
-                for (; p < k; p++) {
-                    for (int i = 0; i < m; i++) axpy1(vec[vecOff + i * k + p], w, (long) p * cols, out, outOff + i * cols, jb, je);
-                }
-            }
-        });
-    }
 
     private static void axpy4F32(float w0, float w1, float w2, float w3, MemorySegment seg, long row, long stride,
                                  float[] out, int outOff, int jb, int je) {
