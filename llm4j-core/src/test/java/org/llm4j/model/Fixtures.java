@@ -8,7 +8,7 @@ import java.util.Map;
 import org.llm4j.format.Safetensors;
 import org.llm4j.tensor.Tensor;
 
-final class Fixtures {
+public final class Fixtures {
     private Fixtures() {}
 
     static Safetensors.Contents load(String name) throws Exception {
@@ -23,7 +23,7 @@ final class Fixtures {
     }
 
     /** max |actual − expected| ≤ relTol · max |expected|: a relative error over the whole tensor. */
-    static void assertClose(String what, float[] actual, float[] expected, double relTol) {
+    public static void assertClose(String what, float[] actual, float[] expected, double relTol) {
         assertThat(actual).as(what + " length").hasSize(expected.length);
         double maxErr = 0, scale = 1e-12;
         for (int i = 0; i < expected.length; i++) {

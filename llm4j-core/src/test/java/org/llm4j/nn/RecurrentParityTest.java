@@ -3,6 +3,7 @@
 package org.llm4j.nn;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.llm4j.model.Fixtures.assertClose;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -14,18 +15,6 @@ import org.llm4j.tensor.F;
 import org.llm4j.tensor.Tensor;
 
 class RecurrentParityTest {
-
-    /** max |actual − expected| ≤ relTol · max |expected|, over the whole tensor. */
-    static void assertClose(String what, float[] actual, float[] expected, double relTol) {
-        assertThat(actual).as(what).isNotNull();
-        assertThat(actual).as(what + " length").hasSize(expected.length);
-        double maxErr = 0, scale = 1e-12;
-        for (int i = 0; i < expected.length; i++) {
-            maxErr = Math.max(maxErr, Math.abs(actual[i] - expected[i]));
-            scale = Math.max(scale, Math.abs(expected[i]));
-        }
-        assertThat(maxErr / scale).as(what + ": max error " + maxErr + " relative to max |expected| " + scale).isLessThanOrEqualTo(relTol);
-    }
 
     static Tensor leaf(Tensor t) {
         return Tensor.param(t.data.clone(), t.shape());
