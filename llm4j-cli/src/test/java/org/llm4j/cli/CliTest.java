@@ -384,6 +384,19 @@ class CliTest {
         Run g = run("generate", "--model", q.toString(), "--prompt", "ab", "--greedy", "--max-new-tokens", "5");
         assertThat(g.code()).as(g.err()).isZero();
         assertThat(g.out()).startsWith("ab");
+        // the prompt as ids (for comparisons with other engines), printed back with --print-ids
+        Run ids = run("generate", "--model", q.toString(), "--prompt-ids", "5,6,7", "--greedy", "--max-new-tokens", "3", "--print-ids");
+        assertThat(ids.code()).as(ids.err()).isZero();
+        assertThat(ids.out()).contains("prompt ids: [5,6,7]").containsPattern("(?m)^ids: \\[\\d+(,\\d+){0,2}\\]$");
+        Run outside = run("generate", "--model", q.toString(), "--prompt-ids", "5,300", "--max-new-tokens", "1");
+        assertThat(outside.code()).isEqualTo(2);
+        assertThat(outside.err()).contains("--prompt-ids 300 is outside the vocabulary [0, 300)");
+        Run both = run("generate", "--model", q.toString(), "--prompt-ids", "5", "--prompt", "ab");
+        assertThat(both.code()).isEqualTo(2);
+        assertThat(both.err()).contains("give --prompt or --prompt-ids, not both");
+        Run notInt = run("generate", "--model", q.toString(), "--prompt-ids", "5,x");
+        assertThat(notInt.code()).isEqualTo(2);
+        assertThat(notInt.err()).contains("--prompt-ids");
         // serve takes the same model arguments: the GGUF loads, and only the port in use is refused
         try (java.net.ServerSocket busy = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             Run s = run("serve", "--model", q.toString(), "--port", String.valueOf(busy.getLocalPort()));
