@@ -60,4 +60,28 @@ final class VectorMath {
         FloatVector s2 = n2.lanewise(VectorOperators.LSHL, 23).add(Float.floatToRawIntBits(1f)).reinterpretAsFloats();
         return p.mul(s1).mul(s2);
     }
+
+    /**
+     * One lane of {@link #exp(FloatVector)}, operation for operation (the same roundings), so it
+     * gives the same bits: for code that must not wait for the JIT to compile a vector loop.
+     */
+    static float expLane(float x) {
+        float xc = x < -CLAMP ? -CLAMP : x;
+        xc = xc > CLAMP ? CLAMP : xc;
+        float t = Math.fma(xc, LOG2E, ROUND);
+        float n = t - ROUND;
+        float r = Math.fma(n, -LN2_HI, xc);
+        r = Math.fma(n, -LN2_LO, r);
+        float p = Math.fma(r, 1.9875691500e-4f, 1.3981999507e-3f);
+        p = Math.fma(p, r, 8.3334519073e-3f);
+        p = Math.fma(p, r, 4.1665795894e-2f);
+        p = Math.fma(p, r, 1.6666665459e-1f);
+        p = Math.fma(p, r, 5.0000001201e-1f);
+        p = Math.fma(p, r * r, r) + 1f;
+        int ni = Float.floatToRawIntBits(t) - Float.floatToRawIntBits(ROUND);
+        int n1 = ni >> 1, n2 = ni - n1;
+        float s1 = Float.intBitsToFloat((n1 << 23) + Float.floatToRawIntBits(1f));
+        float s2 = Float.intBitsToFloat((n2 << 23) + Float.floatToRawIntBits(1f));
+        return p * s1 * s2;
+    }
 }

@@ -47,6 +47,53 @@ class VectorMathTest {
         for (int i = 0; i < Math.min(in.length, x.length); i++) assertThat(Float.valueOf(y[i])).as("exp(%s)", x[i]).isEqualTo(Float.valueOf(want[i]));
     }
 
+    // Inputs for the lane twins: a dense grid, random values at many scales, and the specials.
+    static float[] laneInputs() {
+        java.util.Random rnd = new java.util.Random(7);
+        float[] dense = grid(-160f, 160f, 1 << 15);
+        float[] specials = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, 1e-30f, -1e-30f, 150f, -150f, 150.0001f,
+                -150.0001f, 88.72f, -87.34f, -103.9f, 1e30f, -1e30f, Float.MAX_VALUE, -Float.MAX_VALUE,
+                Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, Float.intBitsToFloat(0x7fc00001), Float.intBitsToFloat(0xffc00000)};
+        int n = dense.length + specials.length + 20_000;
+        n += (S.length() - n % S.length()) % S.length();
+        float[] x = new float[n];
+        System.arraycopy(dense, 0, x, 0, dense.length);
+        System.arraycopy(specials, 0, x, dense.length, specials.length);
+        for (int i = dense.length + specials.length; i < n; i++) x[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(9) - 4));
+        return x;
+    }
+
+    @Test
+    void expLaneGivesTheVectorExpBits() {
+        float[] x = laneInputs();
+        float[] y = apply(VectorMath::exp, x);
+        for (int i = 0; i < x.length; i++) {
+            float lane = VectorMath.expLane(x[i]);
+            if (Float.floatToIntBits(lane) != Float.floatToIntBits(y[i])) fail("exp(%s): vector %s, lane twin %s", x[i], y[i], lane);
+        }
+    }
+
+    @Test
+    void geluLaneGivesTheVectorGeluBits() {
+        float[] x = laneInputs();
+        float[] y = apply(VectorKernels::gelu, x);
+        for (int i = 0; i < x.length; i++) {
+            float lane = VectorKernels.geluLane(x[i]);
+            if (Float.floatToIntBits(lane) != Float.floatToIntBits(y[i])) fail("gelu(%s): vector %s, lane twin %s", x[i], y[i], lane);
+        }
+        // The kernel (lane twin while cold, vector loop once compiled), out of place and in place.
+        VectorKernels k = new VectorKernels(2);
+        for (int round = 0; round < 3; round++) {
+            float[] out = new float[x.length], inPlace = x.clone();
+            k.gelu(x, 0, out, 0, x.length);
+            k.gelu(inPlace, 0, inPlace, 0, x.length);
+            for (int i = 0; i < x.length; i++) {
+                if (Float.floatToIntBits(out[i]) != Float.floatToIntBits(y[i])) fail("kernel gelu(%s) = %s, vector %s", x[i], out[i], y[i]);
+                if (Float.floatToIntBits(inPlace[i]) != Float.floatToIntBits(y[i])) fail("in-place gelu(%s) = %s, vector %s", x[i], inPlace[i], y[i]);
+            }
+        }
+    }
+
     @Test
     void laneSumIsInLaneOrder() {
         float[] x = new float[S.length()];
