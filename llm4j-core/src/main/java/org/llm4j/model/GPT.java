@@ -165,9 +165,15 @@ public final class GPT extends Module implements LanguageModel {
         final float[] x, h, qkv, y, fc, att; // step scratch: (C), (C), (3C), (C), (4C), (block)
         int pos;
 
+        // The keys and values grow with the sequence (doubling, up to the context length) instead
+        // of holding the whole context from the start: GPT-2 124M's full cache is 75 MB, which a
+        // short generation would allocate, zero and free for nothing (time to first token).
+        static final int FIRST_CAPACITY = 64;
+
         KvCache(int layers, int block, int c) {
-            k = new float[layers][block * c];
-            v = new float[layers][block * c];
+            int cap = Math.min(block, FIRST_CAPACITY);
+            k = new float[layers][cap * c];
+            v = new float[layers][cap * c];
             width = c;
             x = new float[c];
             h = new float[c];
@@ -179,10 +185,22 @@ public final class GPT extends Module implements LanguageModel {
 
         @Override public int position() { return pos; }
 
+        // Room for positions [0, positions); the caller has checked positions <= the context length.
+        void ensure(int positions) {
+            int cap = k[0].length / width;
+            if (positions <= cap) return;
+            int grown = Math.min(att.length, Math.max(positions, 2 * cap));
+            for (int l = 0; l < k.length; l++) {
+                k[l] = java.util.Arrays.copyOf(k[l], grown * width);
+                v[l] = java.util.Arrays.copyOf(v[l], grown * width);
+            }
+        }
+
         /** A deep copy; only the filled positions (pos, C) are copied, the rest is zero as in a fresh cache. */
         @Override
         public KvCache copy() {
             KvCache c = new KvCache(k.length, att.length, width);
+            c.ensure(pos);
             for (int l = 0; l < k.length; l++) {
                 System.arraycopy(k[l], 0, c.k[l], 0, pos * width);
                 System.arraycopy(v[l], 0, c.v[l], 0, pos * width);
@@ -329,6 +347,7 @@ public final class GPT extends Module implements LanguageModel {
         if (kv.pos + n > cfg.blockSize()) {
             throw new IllegalStateException("KV cache is full: " + kv.pos + " + " + n + " tokens exceed the context length " + cfg.blockSize());
         }
+        kv.ensure(kv.pos + n);
     }
 
     private void checkToken(int token) {
