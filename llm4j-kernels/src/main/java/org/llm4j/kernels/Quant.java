@@ -51,6 +51,37 @@ public final class Quant {
         }
     }
 
+    /**
+     * The activation side of a product with a quantized weight (Q8_0, Q4_0) stored (N, K), as
+     * llama.cpp's: x[off..off + k) rounded per 32-value block to q·d with d = max|x|/127 in float32
+     * (ggml rounds d to f16 too; float32 keeps it exact) and q = roundf(x/d) in [−127, 127]. Writes q
+     * to q[qOff..] and the block scales to d[dOff..]. The specification that the vector twin's
+     * lane version must match bit for bit.
+     */
+    public static void roundActivation(float[] x, int off, int k, short[] q, int qOff, float[] d, int dOff) {
+        for (int b = 0; b < k / BLOCK; b++) {
+            int o = off + b * BLOCK;
+            float amax = 0f;
+            for (int j = 0; j < BLOCK; j++) amax = Math.max(amax, Math.abs(x[o + j]));
+            float db = amax / 127f, id = db != 0f ? 1f / db : 0f;
+            d[dOff + b] = db;
+            for (int j = 0; j < BLOCK; j++) {
+                float v = x[o + j] * id;
+                q[qOff + b * BLOCK + j] = (short) (v < 0 ? -Math.round(-v) : Math.round(v));
+            }
+        }
+    }
+
+    /** x[off..off + k) replaced by its {@link #roundActivation} rounding q·d, into dst[dOff..]. */
+    public static void roundActivation(float[] x, int off, int k, float[] dst, int dOff) {
+        short[] q = new short[BLOCK];
+        float[] d = new float[1];
+        for (int b = 0; b < k / BLOCK; b++) {
+            roundActivation(x, off + b * BLOCK, BLOCK, q, 0, d, 0);
+            for (int j = 0; j < BLOCK; j++) dst[dOff + b * BLOCK + j] = q[j] * d[0];
+        }
+    }
+
     /** x (a whole number of blocks) quantized to type's blocks. */
     public static byte[] quantize(DType type, float[] x) {
         byte[] out = new byte[Math.toIntExact(type.byteSize(x.length))];

@@ -45,6 +45,12 @@ public final class ScalarKernels implements Kernels {
     @Override
     public void matmul(float[] a, int aOff, Weight w, boolean transposed, float[] c, int cOff, int m, boolean accumulate) {
         int k = transposed ? w.cols() : w.rows(), n = transposed ? w.rows() : w.cols();
+        if (roundsActivation(w, transposed)) {   // as llama.cpp: x rounded to Q8_0 blocks against Q8_0/Q4_0 rows
+            float[] r = new float[m * k];
+            for (int i = 0; i < m; i++) Quant.roundActivation(a, aOff + i * k, k, r, i * k);
+            a = r;
+            aOff = 0;
+        }
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 float s = 0f;
@@ -53,6 +59,15 @@ public final class ScalarKernels implements Kernels {
                 c[idx] = accumulate ? c[idx] + s : s;
             }
         }
+    }
+
+    /**
+     * Whether {@link #matmul(float[], int, Weight, boolean, float[], int, int, boolean)} rounds the
+     * activation rows to Q8_0 blocks first ({@link Quant#roundActivation}): for block-quantized
+     * weights used transposed (rows of whole blocks along K), whatever the number of rows.
+     */
+    static boolean roundsActivation(Weight w, boolean transposed) {
+        return transposed && w instanceof Weight.Mapped mw && mw.type().quantized();
     }
 
     @Override

@@ -112,6 +112,9 @@ public final class VectorKernels implements Kernels {
                     int t = (long) m * n * k < PARALLEL_MULADDS ? 1 : threads;
                     if (transposed) VectorWeights.gemvRows(t, m, mw, a, aOff, c, cOff, accumulate);
                     else VectorWeights.gemvCols(t, m, a, aOff, mw, c, cOff, accumulate);
+                } else if (ScalarKernels.roundsActivation(mw, transposed)) {
+                    check(aOff, (long) m * k, a);
+                    gemm(NT, VectorWeights.roundedRows(a, aOff, m, k), 0, null, 0, mw, c, cOff, m, k, n, accumulate);
                 } else {
                     gemm(transposed ? NT : NN, a, aOff, null, 0, mw, c, cOff, m, k, n, accumulate);
                 }

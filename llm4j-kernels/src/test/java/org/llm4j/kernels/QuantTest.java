@@ -134,6 +134,84 @@ class QuantTest {
     }
 
     @Test
+    void activationRoundingInLanesIsTheScalarSpecificationBitForBit() {
+        Random r = new Random(21);
+        int k = 32 * 40;
+        float[] x = new float[k];
+        for (int i = 0; i < k; i++) x[i] = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(9) - 4));
+        for (int j = 0; j < 32; j++) x[32 + j] = 0f;                       // an all-zero block: d = 0, q = 0
+        for (int j = 64; j < 96; j++) x[j] = j % 3 - 1;
+        x[64] = 127f;                                                       // d = 1: exact halves round away from zero
+        float[] halves = {2.5f, -2.5f, 0.5f, -0.5f, 0.49999997f, -0.49999997f, 126.5f, -126.5f, 1.5f, -1.5f};
+        System.arraycopy(halves, 0, x, 65, halves.length);
+        short[] q = new short[k], qv = new short[k];
+        float[] d = new float[k / 32], dv = new float[k / 32];
+        Quant.roundActivation(x, 0, k, q, 0, d, 0);
+        VectorWeights.roundActivation(x, 0, k, qv, 0, dv, 0);
+        assertThat(qv).isEqualTo(q);
+        assertThat(dv).isEqualTo(d);
+        assertThat(new short[] {q[65], q[66], q[67], q[68], q[69], q[70], q[71], q[72], q[73], q[74]})
+                .containsExactly((short) 3, (short) -3, (short) 1, (short) -1, (short) 0, (short) 0, (short) 127, (short) -127, (short) 2, (short) -2);
+        for (int i = 0; i < k; i++) {
+            assertThat(Math.abs(q[i])).isLessThanOrEqualTo((short) 127);
+            assertThat(q[i] * d[i / 32]).isCloseTo(x[i], org.assertj.core.data.Offset.offset(d[i / 32] * 0.5001f));
+        }
+    }
+
+    @Test
+    void quantizedRowsAreIntegerDotProductsWithTheRoundedActivation() {
+        // Against a hand computation in double: Σ_blocks d_w·d_x·Σ q_w·q_x, q_w including Q8_0's
+        // -128 (not written by ggml's quantizer, legal in a file) and every Q4_0 nibble.
+        Random r = new Random(5);
+        try (Arena arena = Arena.ofShared()) {
+            for (int[] s : new int[][] {{1, 32}, {3, 96}, {5, 800}, {33, 64}, {2, 2048}}) {
+                int n = s[0], k = s[1], nb = k / 32;
+                for (DType t : new DType[] {DType.Q8_0, DType.Q4_0}) {
+                    byte[] bytes = new byte[Math.toIntExact(t.byteSize((long) n * k))];
+                    r.nextBytes(bytes);
+                    for (int b = 0; b < n * nb; b++) {            // finite, modest f16 scales
+                        short h = Float.floatToFloat16((float) (r.nextGaussian() * 0.01));
+                        bytes[b * t.blockBytes] = (byte) h;
+                        bytes[b * t.blockBytes + 1] = (byte) (h >> 8);
+                    }
+                    MemorySegment seg = arena.allocate(bytes.length + 1).asSlice(1);
+                    MemorySegment.copy(MemorySegment.ofArray(bytes), 0, seg, 0, bytes.length);
+                    Weight.Mapped w = new Weight.Mapped(seg, t, n, k);
+                    for (int m = 1; m <= 3; m += 2) {
+                        float[] a = WeightKernelsTest.random(r, m * k), c = new float[m * n], cs = new float[m * n];
+                        WeightKernelsTest.VECTOR.matmul(a, 0, w, true, c, 0, m, false);
+                        WeightKernelsTest.SCALAR.matmul(a, 0, w, true, cs, 0, m, false);
+                        for (int i = 0; i < m; i++) {
+                            short[] qx = new short[k];
+                            float[] dx = new float[nb];
+                            Quant.roundActivation(a, i * k, k, qx, 0, dx, 0);
+                            for (int row = 0; row < n; row++) {
+                                double exact = 0, size = 0;
+                                for (int b = 0; b < nb; b++) {
+                                    long isum = 0, abs = 0;
+                                    int at = (row * nb + b) * t.blockBytes;
+                                    for (int j = 0; j < 32; j++) {
+                                        int qw = t == DType.Q8_0 ? bytes[at + 2 + j]
+                                                : (j < 16 ? bytes[at + 2 + j] & 15 : (bytes[at + 2 + j - 16] & 0xFF) >>> 4) - 8;
+                                        isum += (long) qw * qx[b * 32 + j];
+                                        abs += Math.abs((long) qw * qx[b * 32 + j]);
+                                    }
+                                    double sc = (double) Float.float16ToFloat((short) ((bytes[at] & 0xFF) | bytes[at + 1] << 8)) * dx[b];
+                                    exact += sc * isum;
+                                    size += Math.abs(sc) * abs;   // lanes hold partial sums: bound by |terms|
+                                }
+                                String what = t + " " + m + "x" + k + "x" + n + " row " + i + " column " + row;
+                                assertThat((double) c[i * n + row]).as(what).isCloseTo(exact, org.assertj.core.data.Offset.offset(1e-6 * size + 1e-30));
+                                assertThat((double) cs[i * n + row]).as("scalar " + what).isCloseTo(exact, org.assertj.core.data.Offset.offset(1e-6 * size + 1e-30));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void rowsMustHoldWholeBlocks() {
         assertThatThrownBy(() -> new Weight.Mapped(MemorySegment.ofArray(new byte[34]), DType.Q8_0, 2, 16)).hasMessageContaining("whole 32-element blocks");
         assertThatThrownBy(() -> new Weight.Mapped(MemorySegment.ofArray(new byte[35]), DType.Q8_0, 1, 32)).hasMessageContaining("needs 34 bytes");
