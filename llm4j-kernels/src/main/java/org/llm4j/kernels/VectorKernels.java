@@ -114,7 +114,7 @@ public final class VectorKernels implements Kernels {
                     else VectorWeights.gemvCols(t, m, a, aOff, mw, c, cOff, accumulate);
                 } else if (ScalarKernels.roundsActivation(mw, transposed)) {
                     check(aOff, (long) m * k, a);
-                    gemm(NT, VectorWeights.roundedRows(a, aOff, m, k), 0, null, 0, mw, c, cOff, m, k, n, accumulate);
+                    gemm(NT, VectorWeights.roundedRows(threads, a, aOff, m, k), 0, null, 0, mw, c, cOff, m, k, n, accumulate);
                 } else {
                     gemm(transposed ? NT : NN, a, aOff, null, 0, mw, c, cOff, m, k, n, accumulate);
                 }

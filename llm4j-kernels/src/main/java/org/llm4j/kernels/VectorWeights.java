@@ -133,17 +133,20 @@ final class VectorWeights {
     }
 
     /** Rows a[aOff + i·k ..] (i < m) replaced by their Quant.roundActivation rounding, in a per-thread buffer (the GEMM path for M > FEW_ROWS). */
-    static float[] roundedRows(float[] a, int aOff, int m, int k) {
+    static float[] roundedRows(int threads, float[] a, int aOff, int m, int k) {
         QScratch s = QSCRATCH.get();
         int nb = k / 32;
         if (s.xr.length < m * k) s.xr = new float[m * k];
-        if (s.q.length < k) s.q = new short[k];
-        if (s.d.length < nb) s.d = new float[nb];
         float[] xr = s.xr;
-        for (int i = 0; i < m; i++) {
-            roundActivation(a, aOff + i * k, k, s.q, 0, s.d, 0);
-            for (int p = 0; p < k; p++) xr[i * k + p] = s.q[p] * s.d[p >> 5];
-        }
+        // Rows are independent: split over the threads (a 512-token prompt rounds 512 rows per product).
+        Parallel.forRange(threads, m, 1, Math.max(1, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, k)), (ci, i0, i1) -> {
+            short[] q = new short[k];
+            float[] d = new float[nb];
+            for (int i = i0; i < i1; i++) {
+                roundActivation(a, aOff + i * k, k, q, 0, d, 0);
+                for (int p = 0; p < k; p++) xr[i * k + p] = q[p] * d[p >> 5];
+            }
+        });
         return xr;
     }
 
