@@ -53,8 +53,9 @@ public final class Quant {
 
     /**
      * The activation side of a product with a quantized weight (Q8_0, Q4_0) stored (N, K), as
-     * llama.cpp's: x[off..off + k) rounded per 32-value block to q·d with d = max|x|/127 in float32
-     * (ggml rounds d to f16 too; float32 keeps it exact) and q = roundf(x/d) in [−127, 127]. Writes q
+     * llama.cpp's: x[off..off + k) rounded per 32-value block to q·d with q = roundf(x·(1/d)) in
+     * [−127, 127] for d = max|x|/127, and d then stored rounded to f16 (as ggml's block_q8_0 holds
+     * it: with the float32 d, greedy tokens of Q8_0/Q4_0 files drifted from llama.cpp's). Writes q
      * to q[qOff..] and the block scales to d[dOff..]. The specification that the vector twin's
      * lane version must match bit for bit.
      */
@@ -64,7 +65,7 @@ public final class Quant {
             float amax = 0f;
             for (int j = 0; j < BLOCK; j++) amax = Math.max(amax, Math.abs(x[o + j]));
             float db = amax / 127f, id = db != 0f ? 1f / db : 0f;
-            d[dOff + b] = db;
+            d[dOff + b] = Float.float16ToFloat(Float.floatToFloat16(db));
             for (int j = 0; j < BLOCK; j++) {
                 float v = x[o + j] * id;
                 q[qOff + b * BLOCK + j] = (short) (v < 0 ? -Math.round(-v) : Math.round(v));

@@ -121,7 +121,7 @@ final class VectorWeights {
             for (int j = 8; j < 32; j += 8) m = m.max(FloatVector.fromArray(F8, x, o + j).abs());
             float amax = m.reduceLanes(VectorOperators.MAX);
             float db = amax / 127f, id = db != 0f ? 1f / db : 0f;
-            d[dOff + b] = db;
+            d[dOff + b] = Float.float16ToFloat(Float.floatToFloat16(db));
             for (int j = 0; j < 32; j += 8) {
                 FloatVector v = FloatVector.fromArray(F8, x, o + j).mul(id);
                 FloatVector t = (FloatVector) v.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0);

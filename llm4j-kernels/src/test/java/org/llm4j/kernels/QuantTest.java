@@ -154,7 +154,9 @@ class QuantTest {
                 .containsExactly((short) 3, (short) -3, (short) 1, (short) -1, (short) 0, (short) 0, (short) 127, (short) -127, (short) 2, (short) -2);
         for (int i = 0; i < k; i++) {
             assertThat(Math.abs(q[i])).isLessThanOrEqualTo((short) 127);
-            assertThat(q[i] * d[i / 32]).isCloseTo(x[i], org.assertj.core.data.Offset.offset(d[i / 32] * 0.5001f));
+            // half a step, plus 127 steps times f16's relative rounding of d (2^-11)
+            assertThat(q[i] * d[i / 32]).isCloseTo(x[i], org.assertj.core.data.Offset.offset(d[i / 32] * (0.5001f + 127f / 2048f)));
+            assertThat(Float.float16ToFloat(Float.floatToFloat16(d[i / 32]))).as("d is an f16 value").isEqualTo(d[i / 32]);
         }
     }
 
