@@ -136,11 +136,31 @@ public final class Llama extends Module implements LanguageModel {
         return new KvCache(cfg);
     }
 
+    // On a cold JVM, compile the loops the products take (tiny slices of the real weights) before
+    // they run on whole matrices, as GPT does: see Kernels.warmUp. Heap weights (trained or
+    // converted in this process) need none; mapped F32 and quantized files do.
+    private volatile boolean warm;
+
+    @Override
+    public void warmUp() {
+        if (warm) return;
+        synchronized (this) {
+            if (warm) return;
+            Kernels k = F.kernels();
+            Block b = blocks[0];
+            for (Tensor w : new Tensor[] {head, b.wq(), b.wo(), b.gate(), b.down()}) {
+                if (w.weight() instanceof org.llm4j.kernels.Weight.Mapped) k.warmUp(w.weight(), true, 150_000_000L);
+            }
+            warm = true;
+        }
+    }
+
     @Override
     public float[] step(DecodeState state, int token) {
         KvCache kv = (KvCache) state;
         checkRoom(kv, 1);
         checkToken(token);
+        warmUp();
         Scratch s = kv.scratch;
         run(new KvCache[] {kv}, new int[] {kv.pos}, new int[] {token}, s, 1);
         kv.pos++;
@@ -156,6 +176,7 @@ public final class Llama extends Module implements LanguageModel {
         KvCache kv = (KvCache) state;
         checkRoom(kv, n);
         for (int t : tokens) checkToken(t);
+        warmUp();
         KvCache[] caches = new KvCache[n];
         int[] pos = new int[n];
         for (int i = 0; i < n; i++) { caches[i] = kv; pos[i] = kv.pos + i; }
@@ -171,6 +192,7 @@ public final class Llama extends Module implements LanguageModel {
         int n = states.size();
         if (n != tokens.length) throw new IllegalArgumentException("stepBatch: " + n + " states but " + tokens.length + " tokens");
         if (n == 1) return List.of(step(states.get(0), tokens[0]));
+        warmUp();
         KvCache[] caches = new KvCache[n];
         int[] pos = new int[n];
         Set<DecodeState> seen = Collections.newSetFromMap(new IdentityHashMap<>());

@@ -127,7 +127,7 @@ public final class VectorKernels implements Kernels {
     @Override
     public void warmUp(Weight w, boolean transposed, long budgetNanos) {
         if (WARMED.add("rows")) warmRows(budgetNanos / 5);
-        if (!(w instanceof Weight.Mapped mw) || mw.type().quantized()) return;
+        if (!(w instanceof Weight.Mapped mw)) return;
         if (!WARMED.add(mw.type() + (transposed ? " NT" : " NN"))) return;
         // Load the segment classes the products use (heap float views of copies, byte views)
         // first: loading one after a loop is compiled invalidates the compiled loop (class
