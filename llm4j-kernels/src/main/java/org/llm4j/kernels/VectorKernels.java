@@ -808,12 +808,20 @@ public final class VectorKernels implements Kernels {
     // scalar code), GELU runs lane by lane in geluLane, which gives the same bits. Each call
     // times the vector loop on its first PROBE elements; once that runs at compiled speed, the
     // vector loop takes over for good. The choice never changes a result, only the speed of a
-    // cold start (time to first token): 110-160 ms of the first GPT-2 124M forward.
+    // cold start (time to first token): 110-160 ms of the first GPT-2 124M forward. The probe
+    // is long enough (128 vector iterations) for the loop's counters to reach C2 after ~100
+    // calls; with a probe of 8 iterations, training (4 GELU calls a step) still ran the lane twin
+    // after 200 steps, 15% of its time. Long ranges take the vector loop at once: within one call
+    // its loop is compiled on the stack (OSR) before the lane twin would have finished.
     private static volatile boolean geluCompiled;
-    private static final int PROBE = 8 * L;
+    private static final int PROBE = 128 * L, LONG_RANGE = 32 * PROBE;
 
     // out may be x (in place): every element is computed once, by one path or the other.
     private static void geluCold(float[] x, int xo, float[] out, int oo, int n) {
+        if (n >= LONG_RANGE) {
+            geluRange(x, xo, out, oo, n);
+            return;
+        }
         int m = Math.min(n, PROBE);
         long t0 = System.nanoTime();
         geluRange(x, xo, out, oo, m);

@@ -82,12 +82,13 @@ class VectorMathTest {
             if (Float.floatToIntBits(lane) != Float.floatToIntBits(y[i])) fail("gelu(%s): vector %s, lane twin %s", x[i], y[i], lane);
         }
         // The kernel (lane twin while cold, vector loop once compiled), out of place and in place.
+        // Lengths below and above the probe and the long-range cut-off, whole and split over threads.
         VectorKernels k = new VectorKernels(2);
-        for (int round = 0; round < 3; round++) {
-            float[] out = new float[x.length], inPlace = x.clone();
-            k.gelu(x, 0, out, 0, x.length);
-            k.gelu(inPlace, 0, inPlace, 0, x.length);
-            for (int i = 0; i < x.length; i++) {
+        for (int n : new int[] {x.length, 70_001 % x.length, 3001, 1000, 17}) {
+            float[] out = new float[n], inPlace = java.util.Arrays.copyOf(x, n);
+            k.gelu(x, 0, out, 0, n);
+            k.gelu(inPlace, 0, inPlace, 0, n);
+            for (int i = 0; i < n; i++) {
                 if (Float.floatToIntBits(out[i]) != Float.floatToIntBits(y[i])) fail("kernel gelu(%s) = %s, vector %s", x[i], out[i], y[i]);
                 if (Float.floatToIntBits(inPlace[i]) != Float.floatToIntBits(y[i])) fail("in-place gelu(%s) = %s, vector %s", x[i], inPlace[i], y[i]);
             }
