@@ -808,13 +808,16 @@ public final class VectorKernels implements Kernels {
     // scalar code), GELU runs lane by lane in geluLane, which gives the same bits. Each call
     // times the vector loop on its first PROBE elements; once that runs at compiled speed, the
     // vector loop takes over for good. The choice never changes a result, only the speed of a
-    // cold start (time to first token): 110-160 ms of the first GPT-2 124M forward. The probe
-    // is long enough (128 vector iterations) for the loop's counters to reach C2 after ~100
-    // calls; with a probe of 8 iterations, training (4 GELU calls a step) still ran the lane twin
-    // after 200 steps, 15% of its time. Long ranges take the vector loop at once: within one call
-    // its loop is compiled on the stack (OSR) before the lane twin would have finished.
+    // cold start (time to first token): 110-160 ms of the first GPT-2 124M forward. Long ranges
+    // take the vector loop at once: within one call its loop is compiled on the stack (OSR)
+    // before the lane twin would have finished (without this, training's 4 GELU calls a step kept
+    // the lane twin for hundreds of steps, 15% of its time). After COLD_ELEMENTS elements by the
+    // lane twin the vector loop takes over whatever the probe says, so no workload stays on the
+    // twin. A longer probe (1024 elements) cost the cold start ~90 ms in the fallback code.
     private static volatile boolean geluCompiled;
-    private static final int PROBE = 128 * L, LONG_RANGE = 32 * PROBE;
+    private static final int PROBE = 8 * L, LONG_RANGE = 4096 * L;
+    private static final long COLD_ELEMENTS = 1L << 21;
+    private static final java.util.concurrent.atomic.AtomicLong geluColdDone = new java.util.concurrent.atomic.AtomicLong();
 
     // out may be x (in place): every element is computed once, by one path or the other.
     private static void geluCold(float[] x, int xo, float[] out, int oo, int n) {
@@ -830,6 +833,7 @@ public final class VectorKernels implements Kernels {
             geluRange(x, xo + m, out, oo + m, n - m);
         } else {
             for (int i = m; i < n; i++) out[oo + i] = geluLane(x[xo + i]);
+            if (geluColdDone.addAndGet(n - m) > COLD_ELEMENTS) geluCompiled = true;
         }
     }
 
