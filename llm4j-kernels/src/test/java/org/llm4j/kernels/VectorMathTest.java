@@ -63,24 +63,25 @@ class VectorMathTest {
         return x;
     }
 
+    // The vector function's lanes against its lane twin on laneInputs(), bit for bit (NaNs as one).
+    static float[] assertLaneTwin(String name, java.util.function.UnaryOperator<FloatVector> vector, java.util.function.DoubleUnaryOperator lane, float[] x) {
+        float[] y = apply(vector, x);
+        for (int i = 0; i < x.length; i++) {
+            float l = (float) lane.applyAsDouble(x[i]);
+            if (Float.floatToIntBits(l) != Float.floatToIntBits(y[i])) fail("%s(%s): vector %s, lane twin %s", name, x[i], y[i], l);
+        }
+        return y;
+    }
+
     @Test
     void expLaneGivesTheVectorExpBits() {
-        float[] x = laneInputs();
-        float[] y = apply(VectorMath::exp, x);
-        for (int i = 0; i < x.length; i++) {
-            float lane = VectorMath.expLane(x[i]);
-            if (Float.floatToIntBits(lane) != Float.floatToIntBits(y[i])) fail("exp(%s): vector %s, lane twin %s", x[i], y[i], lane);
-        }
+        assertLaneTwin("exp", VectorMath::exp, v -> VectorMath.expLane((float) v), laneInputs());
     }
 
     @Test
     void geluLaneGivesTheVectorGeluBits() {
         float[] x = laneInputs();
-        float[] y = apply(VectorKernels::gelu, x);
-        for (int i = 0; i < x.length; i++) {
-            float lane = VectorKernels.geluLane(x[i]);
-            if (Float.floatToIntBits(lane) != Float.floatToIntBits(y[i])) fail("gelu(%s): vector %s, lane twin %s", x[i], y[i], lane);
-        }
+        float[] y = assertLaneTwin("gelu", VectorKernels::gelu, v -> VectorKernels.geluLane((float) v), x);
         // The kernel (lane twin while cold, vector loop once compiled), out of place and in place.
         // Lengths below and above the probe and the long-range cut-off, whole and split over threads.
         VectorKernels k = new VectorKernels(2);
