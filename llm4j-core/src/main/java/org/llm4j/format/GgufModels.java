@@ -172,12 +172,7 @@ public final class GgufModels {
             case "output_norm.bias": return "transformer.ln_f.bias";
             default:
         }
-        if (!name.startsWith("blk.")) return null;
-        int dot = name.indexOf('.', 4);
-        if (dot < 0) return null;
-        String layer = name.substring(4, dot), rest = GPT2_NAMES.get(name.substring(dot + 1));
-        if (rest == null || layer.isEmpty() || !layer.chars().allMatch(Character::isDigit)) return null;
-        return "transformer.h." + Integer.parseInt(layer) + "." + rest;
+        return blockName(name, GPT2_NAMES, "transformer.h.");
     }
 
     static String gpt2GgufName(String hf) {
@@ -267,12 +262,18 @@ public final class GgufModels {
             case "output.weight": return "lm_head.weight";
             default:
         }
+        return blockName(name, LAYER_NAMES, "model.layers.");
+    }
+
+    // "blk.N.<suffix>" → prefix + N + "." + names[suffix], or null when the name is not of that form
+    // or the suffix is not in names.
+    private static String blockName(String name, Map<String, String> names, String prefix) {
         if (!name.startsWith("blk.")) return null;
         int dot = name.indexOf('.', 4);
         if (dot < 0) return null;
-        String layer = name.substring(4, dot), rest = LAYER_NAMES.get(name.substring(dot + 1));
-        if (rest == null || !layer.chars().allMatch(Character::isDigit) || layer.isEmpty()) return null;
-        return "model.layers." + Integer.parseInt(layer) + "." + rest;
+        String layer = name.substring(4, dot), rest = names.get(name.substring(dot + 1));
+        if (rest == null || layer.isEmpty() || !layer.chars().allMatch(Character::isDigit)) return null;
+        return prefix + Integer.parseInt(layer) + "." + rest;
     }
 
     /** HF name → llama.cpp's: the inverse table, for writing. */
