@@ -151,17 +151,9 @@ final class VectorWeights {
 
     private static void gemvRowsQuant(int t, Weight.Mapped w, int m, float[] vec, int vecOff, float[] out, int outOff, boolean acc) {
         int rows = w.rows(), k = w.cols(), nb = k / 32;
-        QScratch s = QSCRATCH.get();
-        if (s.q.length < m * k) s.q = new short[m * k];
-        if (s.d.length < m * nb) s.d = new float[m * nb];
-        short[] q = s.q;
-        float[] d = s.d;
-        for (int i = 0; i < m; i++) roundActivation(vec, vecOff + i * k, k, q, i * k, d, i * nb);
         int minRows = Math.max(4, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, k));
         if (!INT_DOT) {
-            if (s.xr.length < m * k) s.xr = new float[m * k];
-            float[] xr = s.xr;
-            for (int i = 0; i < m * k; i++) xr[i] = q[i] * d[i >> 5];
+            float[] xr = roundedRows(t, vec, vecOff, m, k);
             Parallel.forRange(t, rows, 4, minRows, (ci, r0, r1) -> {
                 for (int r = r0; r < r1; r++) {
                     for (int i = 0; i < m; i++) {
@@ -173,6 +165,12 @@ final class VectorWeights {
             });
             return;
         }
+        QScratch s = QSCRATCH.get();
+        if (s.q.length < m * k) s.q = new short[m * k];
+        if (s.d.length < m * nb) s.d = new float[m * nb];
+        short[] q = s.q;
+        float[] d = s.d;
+        for (int i = 0; i < m; i++) roundActivation(vec, vecOff + i * k, k, q, i * k, d, i * nb);
         boolean q4 = w.type() == DType.Q4_0;
         long rb = (long) nb * w.type().blockBytes;
         MemorySegment seg = w.seg();
