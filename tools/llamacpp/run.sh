@@ -5,7 +5,7 @@
 # Needs node >= 20 and npm. The packages go to ${LLM4J_CACHE:-~/.cache/llm4j}/tools/llamacpp once and are reused.
 #
 #   tools/llamacpp/run.sh check             greedy parity: stories260K (llama2.c -> GGUF) and a random Llama,
-#                                           each in F32, F16, Q8_0, Q4_0; prints PASS/FAIL per file and exits 1 on a FAIL
+#                                           each in F32, F16, Q8_0, Q4_0, Q4_K, Q6_K, Q4_K_M; prints PASS/FAIL per file and exits 1 on a FAIL
 #   tools/llamacpp/run.sh bench [SIZE...]   pp512 / tg tokens/s of llama.cpp and llm4j on the same files, alternating;
 #                                           SIZE is 124m and/or 1b (default both), types from TYPES (default "f32 q8_0 q4_0")
 # Environment: THREADS (llama.cpp threads, default 2), N (greedy tokens, default 200), WORK (folder for the GGUF
@@ -55,12 +55,12 @@ compare() { # label file.gguf prompt-text
 }
 
 if [ "$mode" = check ]; then
-  for t in f32 f16 q8_0 q4_0; do
+  for t in f32 f16 q8_0 q4_0 q4_k_m; do   # q4_k_m: stories260K's widths (64) are not 256-value super-blocks, so its matrices take Q8_0
     llm4j quantize --model "$stories/stories260K.bin" --tokenizer "$stories/tok512.bin" --type "$t" --out "$work/stories260K-$t.gguf" >/dev/null
     compare "stories260K $t" "$work/stories260K-$t.gguf" "Once upon a time"
   done
   # Random weights: near-tied logits, so a divergence here is judged by the margin printed beside it.
-  for t in f32 f16 q8_0 q4_0; do
+  for t in f32 f16 q8_0 q4_0 q4_k q6_k q4_k_m; do
     llm4j bench generate --model llama --n-embd 256 --n-layer 4 --n-head 8 --kv-heads 4 --hidden 768 --vocab 1024 --block-size 512 \
       --dtype "$t" --write-gguf "$work/random-llama-$t.gguf" >/dev/null
     compare "random llama (dim 256, 4 layers, 8/4 heads, vocab 1024) $t" "$work/random-llama-$t.gguf" "t300"

@@ -48,7 +48,7 @@ public class BenchCommand implements Callable<Integer> {
     @Option(names = "--kv-heads", defaultValue = "0", description = "Llama key/value heads; 0 = --n-head. Default: ${DEFAULT-VALUE}.") int kvHeads;
     @Option(names = "--write-gguf", paramLabel = "FILE", description = "generate --model llama|gpt: save the random-weight model as a GGUF (with a placeholder vocabulary of byte tokens) in --dtype and stop.")
     java.nio.file.Path writeGguf;
-    @Option(names = "--dtype", defaultValue = "f32", description = "With --write-gguf: f32 | f16 | q8_0 | q4_0. Default: ${DEFAULT-VALUE}.") String dtype;
+    @Option(names = "--dtype", defaultValue = "f32", description = "With --write-gguf: f32 | f16 | bf16 | q8_0 | q4_0 | q4_k | q4_k_m | q6_k (as llm4j quantize --type). Default: ${DEFAULT-VALUE}.") String dtype;
     @Option(names = "--vocab", defaultValue = "65", description = "Vocabulary size. Default: ${DEFAULT-VALUE}.") int vocab;
     @Option(names = "--block-size", defaultValue = "64", description = "T. Default: ${DEFAULT-VALUE}.") int blockSize;
     @Option(names = "--batch-size", defaultValue = "12", description = "B. Default: ${DEFAULT-VALUE}.") int batchSize;
@@ -131,13 +131,7 @@ public class BenchCommand implements Callable<Integer> {
         m.setTraining(false);
         if (writeGguf != null) {
             if (!(m instanceof org.llm4j.model.Llama) && !(m instanceof org.llm4j.model.GPT)) throw new IllegalArgumentException("--write-gguf needs --model llama, gpt or gpt2-124m");
-            org.llm4j.kernels.DType t = switch (dtype.toLowerCase()) {
-                case "f32" -> org.llm4j.kernels.DType.F32;
-                case "f16" -> org.llm4j.kernels.DType.F16;
-                case "q8_0" -> org.llm4j.kernels.DType.Q8_0;
-                case "q4_0" -> org.llm4j.kernels.DType.Q4_0;
-                default -> throw new IllegalArgumentException("--dtype must be f32, f16, q8_0 or q4_0, got '" + dtype + "'");
-            };
+            org.llm4j.format.Quantization t = org.llm4j.format.Quantization.parse(dtype);
             org.llm4j.tokenizer.Tokenizer vocabulary = m instanceof org.llm4j.model.Llama ? placeholderVocabulary(m.vocabSize()) : byteLevelPlaceholder(m.vocabSize());
             org.llm4j.format.GgufModels.write(writeGguf, m, vocabulary, t, m instanceof org.llm4j.model.Llama ? "random-llama" : "random-gpt2");
             w.printf("wrote %s: %s, %,d parameters, %s, %.1f MiB%n", writeGguf, m.config(), m.parameterCount(), t, java.nio.file.Files.size(writeGguf) / 1048576.0);

@@ -27,7 +27,7 @@ import picocli.CommandLine.Model.CommandSpec;
 public class GenerateCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR|REPO|FILE", description = "Model folder, e.g. runs/quickstart/model (a run folder works too), a Hugging Face repository id such as gpt2 (downloaded into the cache once; LLM4J_OFFLINE=1 uses the cache only), a llama2.c checkpoint FILE.bin, or a GGUF FILE.gguf of architecture llama, qwen2 or gpt2 (F32, F16, BF16, Q8_0, Q4_0; memory-mapped).")
+    @Option(names = "--model", required = true, paramLabel = "DIR|REPO|FILE", description = "Model folder, e.g. runs/quickstart/model (a run folder works too), a Hugging Face repository id such as gpt2 (downloaded into the cache once; LLM4J_OFFLINE=1 uses the cache only), a llama2.c checkpoint FILE.bin, or a GGUF FILE.gguf of architecture llama, qwen2 or gpt2 (F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K; memory-mapped).")
     String model;
     @Option(names = "--tokenizer", paramLabel = "FILE", description = "With a llama2.c FILE.bin: its tokenizer.bin (llama2.c's -z). Default: tokenizer.bin beside the checkpoint.")
     Path tokenizer;

@@ -1,4 +1,4 @@
-// `llm4j quantize`: writes a GGUF (F32, F16, Q8_0 or Q4_0) in llama.cpp's architecture for the model (llama, qwen2, gpt2)
+// `llm4j quantize`: writes a GGUF (F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q4_K_M, Q6_K) in llama.cpp's architecture for the model (llama, qwen2, gpt2)
 // from a llama2.c checkpoint, a GGUF, or a Hugging Face folder or repository id.
 package org.llm4j.cli;
 
@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.llm4j.format.GgufModels;
 import org.llm4j.format.ModelFiles;
-import org.llm4j.kernels.DType;
+import org.llm4j.format.Quantization;
 import org.llm4j.model.LanguageModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,7 +17,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "quantize", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Write a model as a GGUF file in the llama.cpp architecture for it: llama (Llama, Mistral), qwen2 or gpt2.",
-                "Matrices whose rows are whole 32-value blocks take the type; norm gains, biases and odd widths stay F32."})
+                "Matrices whose rows are whole blocks take the type; norm gains, biases and odd widths stay F32."})
 public class QuantizeCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -25,20 +25,14 @@ public class QuantizeCommand implements Callable<Integer> {
     String model;
     @Option(names = "--tokenizer", paramLabel = "FILE", description = "With FILE.bin: llama2.c's tokenizer.bin. Default: tokenizer.bin beside the checkpoint.")
     Path tokenizer;
-    @Option(names = "--type", required = true, paramLabel = "TYPE", description = "f32 | f16 | q8_0 | q4_0")
+    @Option(names = "--type", required = true, paramLabel = "TYPE", description = "f32 | f16 | bf16 | q8_0 | q4_0 | q4_k | q4_k_m | q6_k. q4_k_m is llama.cpp's mix (Q6_K for the output head and for attn_v/ffn_down in some layers, Q4_K elsewhere); K-quant matrices whose rows are not whole 256-value super-blocks take Q8_0.")
     String type;
     @Option(names = "--out", required = true, paramLabel = "FILE.gguf", description = "Where to write (atomically).")
     Path out;
 
     @Override
     public Integer call() throws Exception {
-        DType t = switch (type.toLowerCase()) {
-            case "f32" -> DType.F32;
-            case "f16" -> DType.F16;
-            case "q8_0" -> DType.Q8_0;
-            case "q4_0" -> DType.Q4_0;
-            default -> throw new IllegalArgumentException("--type must be f32, f16, q8_0 or q4_0, got '" + type + "'");
-        };
+        Quantization t = Quantization.parse(type);
         Path file = Path.of(model);
         ModelFiles.Loaded loaded = Common.loadModel(model, tokenizer);
         LanguageModel lm = loaded.model();

@@ -264,7 +264,7 @@ public final class Gguf {
         return file.asSlice(dataStart + t.offset, t.bytes);
     }
 
-    /** A tensor as a read-only mapped view (shape = ne reversed): F32, F16, BF16, Q8_0 or Q4_0, read in place. */
+    /** A tensor as a read-only mapped view (shape = ne reversed): F32, F16, BF16, Q8_0, Q4_0, Q4_K or Q6_K, read in place. */
     public Tensor tensor(String name) {
         TensorInfo t = tensors.get(name);
         if (t == null) throw new IllegalArgumentException(origin + ": no tensor '" + name + "'");
@@ -274,6 +274,8 @@ public final class Gguf {
             case BF16 -> DType.BF16;
             case Q8_0 -> DType.Q8_0;
             case Q4_0 -> DType.Q4_0;
+            case Q4_K -> DType.Q4_K;
+            case Q6_K -> DType.Q6_K;
             default -> throw new IllegalArgumentException(origin + ": tensor '" + name + "' has type " + t.type + ", which llm4j cannot compute with yet");
         };
         int cols = Math.toIntExact(t.ne[0]);

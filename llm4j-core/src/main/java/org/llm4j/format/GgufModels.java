@@ -200,12 +200,17 @@ public final class GgufModels {
      * take the type except position_embd, which stays F32 with the vectors.
      */
     public static void writeGpt2(Path file, GPT model, Tokenizer tok, DType type, String name) throws IOException {
+        writeGpt2(file, model, tok, Quantization.of(type), name);
+    }
+
+    /** {@link #writeGpt2(Path, GPT, Tokenizer, DType, String)} with the matrices' types chosen by q (the head is the token embedding). */
+    public static void writeGpt2(Path file, GPT model, Tokenizer tok, Quantization q, String name) throws IOException {
         GPTConfig c = model.config();
         GgufWriter w = new GgufWriter()
                 .string("general.architecture", "gpt2").string("general.name", name).u32("general.alignment", 32)
                 .u32("gpt2.block_count", c.nLayer()).u32("gpt2.context_length", c.blockSize()).u32("gpt2.embedding_length", c.nEmbd())
                 .u32("gpt2.feed_forward_length", 4 * c.nEmbd()).u32("gpt2.attention.head_count", c.nHead())
-                .f32("gpt2.attention.layer_norm_epsilon", c.layerNormEps()).u32("general.file_type", fileType(type));
+                .f32("gpt2.attention.layer_norm_epsilon", c.layerNormEps()).u32("general.file_type", q.fileType);
         GgufTokenizer.write(w, tok, c.vocabSize());
         boolean stored = model.projectionsOutIn();
         for (var e : model.parameters().entrySet()) {
@@ -213,17 +218,23 @@ public final class GgufModels {
             Tensor t = e.getValue();
             boolean proj = hf.endsWith("c_attn.weight") || hf.endsWith("c_proj.weight") || hf.endsWith("c_fc.weight");
             if (proj && !stored) t = GPT.transposed(t);
-            boolean matrix = t.rank() == 2 && t.shape()[1] % type.blockSize == 0 && !hf.equals("transformer.wpe.weight");
-            w.tensor(gpt2GgufName(hf), t, matrix ? type : DType.F32);
+            String g = gpt2GgufName(hf);
+            boolean matrix = t.rank() == 2 && !hf.equals("transformer.wpe.weight");
+            w.tensor(g, t, matrix ? q.matrixType(g, t.shape()[1], c.nLayer(), g.equals("token_embd.weight")) : DType.F32);
         }
         w.write(file);
     }
 
     /** Writes a model as GGUF in the architecture llama.cpp uses for it: gpt2 for GPT, llama or qwen2 for the Llama family. */
     public static void write(Path file, LanguageModel model, Tokenizer tok, DType type, String name) throws IOException {
+        write(file, model, tok, Quantization.of(type), name);
+    }
+
+    /** {@link #write(Path, LanguageModel, Tokenizer, DType, String)} with the matrices' types chosen by q. */
+    public static void write(Path file, LanguageModel model, Tokenizer tok, Quantization q, String name) throws IOException {
         switch (model) {
-            case GPT gpt -> writeGpt2(file, gpt, tok, type, name);
-            case Llama llama -> writeLlama(file, llama, tok, type, name);
+            case GPT gpt -> writeGpt2(file, gpt, tok, q, name);
+            case Llama llama -> writeLlama(file, llama, tok, q, name);
             default -> throw new IllegalArgumentException("a " + model.getClass().getSimpleName() + " has no GGUF architecture (GPT-2 and the Llama family have)");
         }
     }
@@ -296,12 +307,17 @@ public final class GgufModels {
      * Writes a Llama-family model with its tokenizer as a llama.cpp GGUF: architecture qwen2 for a
      * model with q/k/v biases, else llama (q and k permuted to adjacent RoPE pairs if the model
      * holds them half-split, as llama.cpp's converter does). Matrices whose rows are whole blocks
-     * go in the given type (F32, F16, BF16, Q8_0, Q4_0), the rest (norm gains, biases, odd widths)
-     * F32 as llama.cpp's quantizer does. Llama 3 RoPE scaling is written as rope_freqs.weight,
+     * go in the given type (F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K; see {@link Quantization}), the rest (norm
+     * gains, biases, odd widths) F32 as llama.cpp's quantizer does. Llama 3 RoPE scaling is written as rope_freqs.weight,
      * linear as rope.scaling.type/.factor. A sliding-window (Mistral) model is written with
      * context_length = its window, the longest context where llama.cpp's full attention agrees.
      */
     public static void writeLlama(Path file, Llama model, Tokenizer tok, DType type, String name) throws IOException {
+        writeLlama(file, model, tok, Quantization.of(type), name);
+    }
+
+    /** {@link #writeLlama(Path, Llama, Tokenizer, DType, String)} with the matrices' types chosen by q. */
+    public static void writeLlama(Path file, Llama model, Tokenizer tok, Quantization q, String name) throws IOException {
         LlamaConfig c = model.config();
         String arch = c.qkvBias() ? "qwen2" : "llama", a = arch + ".";
         LlamaConfig.RopeStyle target = c.qkvBias() ? LlamaConfig.RopeStyle.HALF_SPLIT : LlamaConfig.RopeStyle.INTERLEAVED;
@@ -314,7 +330,7 @@ public final class GgufModels {
                 .u32(a + "feed_forward_length", c.hiddenDim()).u32(a + "rope.dimension_count", c.headSize())
                 .u32(a + "attention.head_count", c.nHeads()).u32(a + "attention.head_count_kv", c.nKvHeads())
                 .f32(a + "attention.layer_norm_rms_epsilon", c.normEps()).f32(a + "rope.freq_base", c.ropeTheta())
-                .u32("general.file_type", fileType(type));
+                .u32("general.file_type", q.fileType);
         if (c.ropeScaling() instanceof RopeScaling.Linear lin) w.string(a + "rope.scaling.type", "linear").f32(a + "rope.scaling.factor", lin.factor());
         GgufTokenizer.write(w, tok, model.vocabSize());
         if (factors) {
@@ -333,15 +349,13 @@ public final class GgufModels {
                 int heads = hf.contains(".q_proj.") ? c.nHeads() : c.nKvHeads();
                 t = permuteRope(t, heads, c.headSize(), target == LlamaConfig.RopeStyle.INTERLEAVED);
             }
-            boolean matrix = t.rank() == 2 && t.shape()[1] % type.blockSize == 0;
-            w.tensor(ggufName(hf), t, matrix ? type : DType.F32);
+            String g = ggufName(hf);
+            boolean head = g.equals("output.weight") || g.equals("token_embd.weight") && !model.parameters().containsKey("lm_head.weight");
+            w.tensor(g, t, t.rank() == 2 ? q.matrixType(g, t.shape()[1], c.nLayers(), head) : DType.F32);
         }
         w.write(file);
     }
 
-    static int fileType(DType type) {
-        return switch (type) { case F32 -> 0; case F16 -> 1; case Q4_0 -> 2; case Q8_0 -> 7; case BF16 -> 32; };
-    }
 
     /**
      * The rows (output features) of a q or k projection (or its bias) reordered between the two RoPE

@@ -1,4 +1,4 @@
-// Writes GGUF v3 files: typed metadata and tensors (F32, F16, BF16, Q8_0, Q4_0), data aligned to 32 bytes.
+// Writes GGUF v3 files: typed metadata and tensors (F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K), data aligned to 32 bytes.
 package org.llm4j.format;
 
 import java.io.BufferedOutputStream;
@@ -79,6 +79,8 @@ public final class GgufWriter {
             case BF16 -> Gguf.GgmlType.BF16;
             case Q8_0 -> Gguf.GgmlType.Q8_0;
             case Q4_0 -> Gguf.GgmlType.Q4_0;
+            case Q4_K -> Gguf.GgmlType.Q4_K;
+            case Q6_K -> Gguf.GgmlType.Q6_K;
         };
     }
 
@@ -95,7 +97,7 @@ public final class GgufWriter {
                 }
                 yield b.array();
             }
-            case Q8_0, Q4_0 -> Quant.quantize(e.type, v);
+            case Q8_0, Q4_0, Q4_K, Q6_K -> Quant.quantize(e.type, v);
         };
     }
 

@@ -259,7 +259,7 @@ public final class Safetensors {
                     case F32 -> buf.putFloat(v);
                     case F16 -> buf.putShort(Float.floatToFloat16(v));
                     case BF16 -> buf.putShort(toBf16(v));
-                    case Q8_0, Q4_0 -> throw new IllegalArgumentException("safetensors has no " + type + " type (GGUF does)");
+                    case Q8_0, Q4_0, Q4_K, Q6_K -> throw new IllegalArgumentException("safetensors has no " + type + " type (GGUF does)");
                 }
             }
         }

@@ -11,7 +11,11 @@ public enum DType {
     /** ggml's Q8_0: blocks of 32 values, an f16 scale d then 32 int8 q; value = q·d. */
     Q8_0(32, 34),
     /** ggml's Q4_0: blocks of 32 values, an f16 scale d then 16 bytes; value j is (nibble − 8)·d, the low nibbles holding j &lt; 16. */
-    Q4_0(32, 18);
+    Q4_0(32, 18),
+    /** ggml's Q4_K: super-blocks of 256 values in 144 bytes, eight 32-value sub-blocks with 6-bit scales and mins (see {@link KQuant}). */
+    Q4_K(256, 144),
+    /** ggml's Q6_K: super-blocks of 256 values in 210 bytes, 6-bit values, sixteen int8 scales (see {@link KQuant}). */
+    Q6_K(256, 210);
 
     /** Elements per block (1 for the float types) and the bytes of one block. */
     public final int blockSize, blockBytes;
@@ -23,6 +27,11 @@ public enum DType {
 
     public boolean quantized() {
         return blockSize > 1;
+    }
+
+    /** Q4_K and Q6_K: multiplied against the activation rounded to Q8_K (256-value) blocks, not Q8_0. */
+    public boolean kQuant() {
+        return blockSize == 256;
     }
 
     /** Bytes of n elements; n must be a multiple of the block size. */

@@ -73,6 +73,12 @@ public final class Quant {
         }
     }
 
+    /** x[off..off + k) rounded as llama.cpp rounds the activation for a weight of the given type: Q8_K blocks for Q4_K/Q6_K, else Q8_0 blocks. */
+    public static void roundActivation(DType weight, float[] x, int off, int k, float[] dst, int dOff) {
+        if (weight.kQuant()) KQuant.roundActivation(x, off, k, dst, dOff);
+        else roundActivation(x, off, k, dst, dOff);
+    }
+
     /** x[off..off + k) replaced by its {@link #roundActivation} rounding q·d, into dst[dOff..]. */
     public static void roundActivation(float[] x, int off, int k, float[] dst, int dOff) {
         short[] q = new short[BLOCK];
@@ -85,13 +91,14 @@ public final class Quant {
 
     /** x (a whole number of blocks) quantized to type's blocks. */
     public static byte[] quantize(DType type, float[] x) {
+        if (type.kQuant()) return KQuant.quantize(type, x);
         byte[] out = new byte[Math.toIntExact(type.byteSize(x.length))];
         MemorySegment dst = MemorySegment.ofArray(out);
         for (int b = 0; b < x.length / BLOCK; b++) {
             switch (type) {
                 case Q8_0 -> q8_0Block(x, b * BLOCK, dst, b * 34L);
                 case Q4_0 -> q4_0Block(x, b * BLOCK, dst, b * 18L);
-                case F32, F16, BF16 -> throw new IllegalArgumentException(type + " is not a block quantization");
+                case F32, F16, BF16, Q4_K, Q6_K -> throw new IllegalArgumentException(type + " is not a block quantization");
             }
         }
         return out;

@@ -45,9 +45,10 @@ public final class ScalarKernels implements Kernels {
     @Override
     public void matmul(float[] a, int aOff, Weight w, boolean transposed, float[] c, int cOff, int m, boolean accumulate) {
         int k = transposed ? w.cols() : w.rows(), n = transposed ? w.rows() : w.cols();
-        if (roundsActivation(w, transposed)) {   // as llama.cpp: x rounded to Q8_0 blocks against Q8_0/Q4_0 rows
+        if (roundsActivation(w, transposed)) {   // as llama.cpp: x rounded to Q8_0 blocks against Q8_0/Q4_0 rows, Q8_K against Q4_K/Q6_K
             float[] r = new float[m * k];
-            for (int i = 0; i < m; i++) Quant.roundActivation(a, aOff + i * k, k, r, i * k);
+            DType type = ((Weight.Mapped) w).type();
+            for (int i = 0; i < m; i++) Quant.roundActivation(type, a, aOff + i * k, k, r, i * k);
             a = r;
             aOff = 0;
         }
@@ -63,7 +64,7 @@ public final class ScalarKernels implements Kernels {
 
     /**
      * Whether {@link #matmul(float[], int, Weight, boolean, float[], int, int, boolean)} rounds the
-     * activation rows to Q8_0 blocks first ({@link Quant#roundActivation}): for block-quantized
+     * activation rows to Q8_0 or Q8_K blocks first ({@link Quant#roundActivation(DType, float[], int, int, float[], int)}): for block-quantized
      * weights used transposed (rows of whole blocks along K), whatever the number of rows.
      */
     static boolean roundsActivation(Weight w, boolean transposed) {

@@ -114,7 +114,7 @@ public final class VectorKernels implements Kernels {
                     else VectorWeights.gemvCols(t, m, a, aOff, mw, c, cOff, accumulate);
                 } else if (ScalarKernels.roundsActivation(mw, transposed)) {
                     check(aOff, (long) m * k, a);
-                    gemm(NT, VectorWeights.roundedRows(threads, a, aOff, m, k), 0, null, 0, mw, c, cOff, m, k, n, accumulate);
+                    gemm(NT, VectorWeights.roundedRows(mw.type(), threads, a, aOff, m, k), 0, null, 0, mw, c, cOff, m, k, n, accumulate);
                 } else {
                     gemm(transposed ? NT : NN, a, aOff, null, 0, mw, c, cOff, m, k, n, accumulate);
                 }
@@ -136,14 +136,22 @@ public final class VectorKernels implements Kernels {
         java.lang.foreign.MemorySegment.copy(mw.seg(), java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0, one, 0, 1);
         java.lang.foreign.MemorySegment.ofArray(one).get(java.lang.foreign.ValueLayout.JAVA_FLOAT, 0);
         java.lang.foreign.MemorySegment.ofArray(new byte[4]).get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0);
-        int rows = Math.min(8, mw.rows()), cols = Math.min(64, mw.cols());
+        int rows = Math.min(8, mw.rows()), cols = Math.min(Math.max(64, mw.type().blockSize), mw.cols());
         // A slice of the real mapping: the loops see the same segment class as later.
         Weight.Mapped tiny = new Weight.Mapped(mw.seg().asSlice(0, mw.type().byteSize((long) rows * cols)), mw.type(), rows, cols);
         int k = transposed ? cols : rows, n = transposed ? rows : cols, m = Math.min(FEW_ROWS, 4);
         float[] a = new float[m * k], c = new float[m * n];
         for (int i = 0; i < a.length; i++) a[i] = (i % 7) * 0.01f;
         untilCompiled(budgetNanos, i -> matmul(a, 0, tiny, transposed, c, 0, (i & 1) == 0 ? 1 : m, false));
-        if (transposed && mw.type().quantized() && WARMED.add("roundActivation")) {
+        if (transposed && mw.type().kQuant() && WARMED.add("roundActivationK")) {
+            float[] x = new float[512];
+            for (int i = 0; i < x.length; i++) x[i] = (i % 13) * 0.1f - 0.6f;
+            short[] q = new short[x.length];
+            float[] d = new float[x.length / 256];
+            int[] s = new int[x.length / 16];
+            untilCompiled(budgetNanos, i -> VectorWeights.roundActivationK(x, 0, x.length, q, 0, d, 0, s, 0));
+        }
+        if (transposed && mw.type().quantized() && !mw.type().kQuant() && WARMED.add("roundActivation")) {
             // The activation rounding of quantized products: on the tiny slice it is too short to
             // reach C2 before the products do, and cold it took ~0.4 s of a 124M Q8_0 first forward.
             float[] x = new float[256];

@@ -34,7 +34,14 @@ final class VectorWeights {
             case BF16 -> widen(seg, elem).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             case F16 -> halfToFloat(widen(seg, elem));
             case Q8_0, Q4_0 -> loadQuant(w, elem);
+            case Q4_K, Q6_K -> elements(w, elem);   // never on the products' paths (K-quant weights are used transposed)
         };
+    }
+
+    private static FloatVector elements(Weight.Mapped w, long elem) {
+        float[] tmp = new float[L];
+        for (int i = 0; i < L; i++) tmp[i] = w.at(elem + i);
+        return FloatVector.fromArray(S, tmp, 0);
     }
 
     static final VectorSpecies<Byte> SB = VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8));
@@ -43,11 +50,7 @@ final class VectorWeights {
     // otherwise (never on the kernels' own paths) element by element.
     private static FloatVector loadQuant(Weight.Mapped w, long elem) {
         int j = (int) (elem & 31);
-        if (32 % L != 0 || j % L != 0) {
-            float[] tmp = new float[L];
-            for (int i = 0; i < L; i++) tmp[i] = w.at(elem + i);
-            return FloatVector.fromArray(S, tmp, 0);
-        }
+        if (32 % L != 0 || j % L != 0) return elements(w, elem);
         MemorySegment seg = w.seg();
         long b = (elem >>> 5) * w.type().blockBytes;
         float d = Float.float16ToFloat(seg.get(Weight.Mapped.H, b));
@@ -99,6 +102,7 @@ final class VectorWeights {
     private static final class QScratch {
         short[] q = new short[0];
         float[] d = new float[0], xr = new float[0];
+        int[] sums = new int[0];
     }
 
     private static final ThreadLocal<QScratch> QSCRATCH = ThreadLocal.withInitial(QScratch::new);
@@ -131,19 +135,30 @@ final class VectorWeights {
         }
     }
 
-    /** Rows a[aOff + i·k ..] (i < m) replaced by their Quant.roundActivation rounding, in a per-thread buffer (the GEMM path for M > FEW_ROWS). */
-    static float[] roundedRows(int threads, float[] a, int aOff, int m, int k) {
+    /**
+     * Rows a[aOff + i·k ..] (i < m) replaced by their rounding for a product with a weight of the
+     * given type (Q8_0 blocks, or Q8_K for the K-quants), in a per-thread buffer (the GEMM path for
+     * M > FEW_ROWS).
+     */
+    static float[] roundedRows(DType weight, int threads, float[] a, int aOff, int m, int k) {
         QScratch s = QSCRATCH.get();
         int nb = k / 32;
         if (s.xr.length < m * k) s.xr = new float[m * k];
         float[] xr = s.xr;
         // Rows are independent: split over the threads (a 512-token prompt rounds 512 rows per product).
+        boolean kq = weight.kQuant();
         Parallel.forRange(threads, m, 1, Math.max(1, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, k)), (ci, i0, i1) -> {
             short[] q = new short[k];
             float[] d = new float[nb];
+            int[] sums = kq ? new int[k / 16] : null;
             for (int i = i0; i < i1; i++) {
-                roundActivation(a, aOff + i * k, k, q, 0, d, 0);
-                for (int p = 0; p < k; p++) xr[i * k + p] = q[p] * d[p >> 5];
+                if (kq) {
+                    roundActivationK(a, aOff + i * k, k, q, 0, d, 0, sums, 0);
+                    for (int p = 0; p < k; p++) xr[i * k + p] = q[p] * d[p >> 8];
+                } else {
+                    roundActivation(a, aOff + i * k, k, q, 0, d, 0);
+                    for (int p = 0; p < k; p++) xr[i * k + p] = q[p] * d[p >> 5];
+                }
             }
         });
         return xr;
@@ -153,7 +168,7 @@ final class VectorWeights {
         int rows = w.rows(), k = w.cols(), nb = k / 32;
         int minRows = Math.max(4, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, k));
         if (!INT_DOT) {
-            float[] xr = roundedRows(t, vec, vecOff, m, k);
+            float[] xr = roundedRows(w.type(), t, vec, vecOff, m, k);
             Parallel.forRange(t, rows, 4, minRows, (ci, r0, r1) -> {
                 for (int r = r0; r < r1; r++) {
                     for (int i = 0; i < m; i++) {
@@ -211,6 +226,169 @@ final class VectorWeights {
                     .convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, Float.float16ToFloat(seg.get(Weight.Mapped.H, at)) * d[dOff + b]), a0);
         }
         return VectorMath.sum(a0);
+    }
+
+    // ---- Q4_K / Q6_K rows against the activation rounded to Q8_K blocks (KQuant.roundActivation), as llama.cpp ----
+    // Per 256-value super-block the integer products of each scale group (Q4_K: 32 values, Q6_K:
+    // 16) are formed in int16 lanes, pairs summed into int32 lanes, multiplied by the group's
+    // integer scale and summed in int32 (exact: |Σ| < 2^31); one conversion to float per super-block,
+    // multiplied by d_w·d_x. The constant parts (Q4_K's −dmin·m, Q6_K's −32) are taken out of the
+    // lanes with the activation's 16-value sums: Σ m·Σx and 32·Σ sc·Σx per super-block, in scalar.
+
+    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
+    private static final java.lang.foreign.ValueLayout.OfLong J64 = java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
+    private static final java.lang.foreign.ValueLayout.OfInt J32 = java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
+
+    /**
+     * KQuant.roundActivation of x[off..off + k) with lanes, the same bits: max|x| by lanes (exact),
+     * the signed value of the first element of that magnitude found in scalar (as the
+     * specification's strict comparison), nearest() by the same float addition in lanes.
+     */
+    static void roundActivationK(float[] x, int off, int k, short[] q, int qOff, float[] d, int dOff, int[] sums, int sOff) {
+        if (!INT_DOT) {
+            KQuant.roundActivation(x, off, k, q, qOff, d, dOff, sums, sOff);
+            return;
+        }
+        for (int b = 0, o = off; b < k / 256; b++, o += 256) {
+            FloatVector mv = FloatVector.fromArray(F8, x, o).abs();
+            for (int j = 8; j < 256; j += 8) mv = mv.max(FloatVector.fromArray(F8, x, o + j).abs());
+            float amax = mv.reduceLanes(VectorOperators.MAX);
+            if (amax == 0f || amax != amax) {   // zeros, or a NaN that the lanes' max propagates and the specification skips
+                KQuant.roundActivation(x, o, 256, q, qOff + b * 256, d, dOff + b, sums, sOff + b * 16);
+                continue;
+            }
+            int first = 0;
+            while (Math.abs(x[o + first]) != amax) first++;
+            float iscale = -127f / x[o + first];
+            for (int g = 0; g < 16; g++) {
+                int j = o + 16 * g, qj = qOff + b * 256 + 16 * g;
+                IntVector v0 = FloatVector.fromArray(F8, x, j).mul(iscale).add(12582912f).reinterpretAsInts().and(0x7fffff).sub(0x400000).min(127);
+                IntVector v1 = FloatVector.fromArray(F8, x, j + 8).mul(iscale).add(12582912f).reinterpretAsInts().and(0x7fffff).sub(0x400000).min(127);
+                ((ShortVector) v0.convertShape(VectorOperators.I2S, ShortVector.SPECIES_128, 0)).intoArray(q, qj);
+                ((ShortVector) v1.convertShape(VectorOperators.I2S, ShortVector.SPECIES_128, 0)).intoArray(q, qj + 8);
+                sums[sOff + b * 16 + g] = v0.add(v1).reduceLanes(VectorOperators.ADD);
+            }
+            d[dOff + b] = 1f / iscale;
+        }
+    }
+
+    private static void gemvRowsK(int t, Weight.Mapped w, int m, float[] vec, int vecOff, float[] out, int outOff, boolean acc) {
+        int rows = w.rows(), k = w.cols(), nsb = k / 256;
+        int minRows = Math.max(4, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, k));
+        MemorySegment seg = w.seg();
+        DType type = w.type();
+        if (!INT_DOT) {
+            float[] xr = roundedRows(type, t, vec, vecOff, m, k);
+            Parallel.forRange(t, rows, 4, minRows, (ci, r0, r1) -> {
+                float[] buf = new float[k];
+                for (int r = r0; r < r1; r++) {
+                    row(w, r, 0, k, buf);
+                    for (int i = 0; i < m; i++) {
+                        float v = 0f;
+                        for (int p = 0; p < k; p++) v = Math.fma(buf[p], xr[i * k + p], v);
+                        int o = outOff + i * rows + r;
+                        out[o] = acc ? out[o] + v : v;
+                    }
+                }
+            });
+            return;
+        }
+        QScratch s = QSCRATCH.get();
+        if (s.q.length < m * k) s.q = new short[m * k];
+        if (s.d.length < m * nsb) s.d = new float[m * nsb];
+        if (s.sums.length < m * k / 16) s.sums = new int[m * k / 16];
+        short[] q = s.q;
+        float[] d = s.d;
+        int[] sums = s.sums;
+        for (int i = 0; i < m; i++) roundActivationK(vec, vecOff + i * k, k, q, i * k, d, i * nsb, sums, i * (k / 16));
+        boolean q4 = type == DType.Q4_K;
+        long rb = (long) nsb * type.blockBytes;
+        Parallel.forRange(t, rows, 4, minRows, (ci, r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                for (int i = 0; i < m; i++) {
+                    float v = q4 ? q4kRow(seg, r * rb, nsb, q, i * k, d, i * nsb, sums, i * (k / 16))
+                            : q6kRow(seg, r * rb, nsb, q, i * k, d, i * nsb, sums, i * (k / 16));
+                    int o = outOff + i * rows + r;
+                    out[o] = acc ? out[o] + v : v;
+                }
+            }
+        });
+    }
+
+    // Scale (low byte) and min (high byte) of Q4_K sub-block c from the 12 scale bytes: lo = bytes 0-7, hi = bytes 8-11.
+    private static int kScaleMin(long lo, int hi, int c) {
+        if (c < 4) return (int) (lo >>> 8 * c) & 63 | ((int) (lo >>> 8 * c + 32) & 63) << 8;
+        int j = c - 4;
+        int sc = (hi >>> 8 * j) & 0xF | ((int) (lo >>> 8 * j + 6) & 3) << 4;
+        int m = (hi >>> 8 * j + 4) & 0xF | ((int) (lo >>> 8 * c + 6) & 3) << 4;
+        return sc | m << 8;
+    }
+
+    private static float q4kRow(MemorySegment seg, long at, int nsb, short[] q, int qo, float[] d, int dOff, int[] sums, int so) {
+        FloatVector a0 = FloatVector.zero(F8);
+        float mins = 0f;
+        for (int sb = 0; sb < nsb; sb++, at += 144, qo += 256, so += 16) {
+            long lo = seg.get(J64, at + 4);
+            int hi = seg.get(J32, at + 12);
+            IntVector acc = IntVector.zero(I8);
+            int msum = 0;
+            for (int p = 0; p < 4; p++) {
+                int e0 = kScaleMin(lo, hi, 2 * p), e1 = kScaleMin(lo, hi, 2 * p + 1);
+                long qs = at + 16 + 32L * p;
+                int a = qo + 64 * p;
+                ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B16, seg, qs, LE).convertShape(VectorOperators.B2S, S16, 0);
+                ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B16, seg, qs + 16, LE).convertShape(VectorOperators.B2S, S16, 0);
+                IntVector pl = w0.and((short) 15).mul(ShortVector.fromArray(S16, q, a))
+                        .add(w1.and((short) 15).mul(ShortVector.fromArray(S16, q, a + 16))).reinterpretAsInts();
+                IntVector ph = w0.lanewise(VectorOperators.ASHR, 4).and((short) 15).mul(ShortVector.fromArray(S16, q, a + 32))
+                        .add(w1.lanewise(VectorOperators.ASHR, 4).and((short) 15).mul(ShortVector.fromArray(S16, q, a + 48))).reinterpretAsInts();
+                acc = acc.add(pl.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(pl.lanewise(VectorOperators.ASHR, 16)).mul(e0 & 0xFF))
+                        .add(ph.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(ph.lanewise(VectorOperators.ASHR, 16)).mul(e1 & 0xFF));
+                int g = so + 4 * p;
+                msum += (e0 >>> 8) * (sums[g] + sums[g + 1]) + (e1 >>> 8) * (sums[g + 2] + sums[g + 3]);
+            }
+            float dy = d[dOff + sb];
+            a0 = ((FloatVector) acc.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, Float.float16ToFloat(seg.get(Weight.Mapped.H, at)) * dy), a0);
+            mins += Float.float16ToFloat(seg.get(Weight.Mapped.H, at + 2)) * dy * msum;
+        }
+        return VectorMath.sum(a0) - mins;
+    }
+
+    private static float q6kRow(MemorySegment seg, long at, int nsb, short[] q, int qo, float[] d, int dOff, int[] sums, int so) {
+        FloatVector a0 = FloatVector.zero(F8);
+        float bias = 0f;
+        for (int sb = 0; sb < nsb; sb++, at += 210, qo += 256, so += 16) {
+            IntVector acc = IntVector.zero(I8);
+            int bsum = 0;
+            for (int n = 0; n < 2; n++) {
+                long ql = at + 64L * n, qh = at + 128 + 32L * n, sc = at + 192 + 8L * n;
+                for (int h = 0; h < 2; h++) {
+                    int a = qo + 128 * n + 16 * h, g = so + 8 * n + h;
+                    ShortVector l0 = (ShortVector) ByteVector.fromMemorySegment(B16, seg, ql + 16 * h, LE).convertShape(VectorOperators.B2S, S16, 0);
+                    ShortVector l1 = (ShortVector) ByteVector.fromMemorySegment(B16, seg, ql + 32 + 16 * h, LE).convertShape(VectorOperators.B2S, S16, 0);
+                    ShortVector hb = (ShortVector) ByteVector.fromMemorySegment(B16, seg, qh + 16 * h, LE).convertShape(VectorOperators.B2S, S16, 0);
+                    int s0 = seg.get(java.lang.foreign.ValueLayout.JAVA_BYTE, sc + h), s1 = seg.get(java.lang.foreign.ValueLayout.JAVA_BYTE, sc + 2 + h);
+                    int s2 = seg.get(java.lang.foreign.ValueLayout.JAVA_BYTE, sc + 4 + h), s3 = seg.get(java.lang.foreign.ValueLayout.JAVA_BYTE, sc + 6 + h);
+                    IntVector p1 = l0.and((short) 15).or(hb.and((short) 3).lanewise(VectorOperators.LSHL, 4))
+                            .mul(ShortVector.fromArray(S16, q, a)).reinterpretAsInts();
+                    IntVector p2 = l1.and((short) 15).or(hb.and((short) 12).lanewise(VectorOperators.LSHL, 2))
+                            .mul(ShortVector.fromArray(S16, q, a + 32)).reinterpretAsInts();
+                    IntVector p3 = l0.lanewise(VectorOperators.ASHR, 4).and((short) 15).or(hb.and((short) 48))
+                            .mul(ShortVector.fromArray(S16, q, a + 64)).reinterpretAsInts();
+                    IntVector p4 = l1.lanewise(VectorOperators.ASHR, 4).and((short) 15).or(hb.lanewise(VectorOperators.ASHR, 2).and((short) 48))
+                            .mul(ShortVector.fromArray(S16, q, a + 96)).reinterpretAsInts();
+                    acc = acc.add(p1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p1.lanewise(VectorOperators.ASHR, 16)).mul(s0))
+                            .add(p2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p2.lanewise(VectorOperators.ASHR, 16)).mul(s1))
+                            .add(p3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p3.lanewise(VectorOperators.ASHR, 16)).mul(s2))
+                            .add(p4.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p4.lanewise(VectorOperators.ASHR, 16)).mul(s3));
+                    bsum += s0 * sums[g] + s1 * sums[g + 2] + s2 * sums[g + 4] + s3 * sums[g + 6];
+                }
+            }
+            float dd = Float.float16ToFloat(seg.get(Weight.Mapped.H, at + 208)) * d[dOff + sb];
+            a0 = ((FloatVector) acc.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, dd), a0);
+            bias += dd * (32 * bsum);
+        }
+        return VectorMath.sum(a0) - bias;
     }
 
     private static IntVector widen(MemorySegment seg, long elem) {
@@ -298,6 +476,10 @@ final class VectorWeights {
         }
         if (w.type() == DType.Q8_0 || w.type() == DType.Q4_0) {
             gemvRowsQuant(t, w, m, vec, vecOff, out, outOff, acc);
+            return;
+        }
+        if (w.type().kQuant()) {
+            gemvRowsK(t, w, m, vec, vecOff, out, outOff, acc);
             return;
         }
         int rows = w.rows(), k = w.cols();
@@ -446,6 +628,14 @@ final class VectorWeights {
         DType type = w.type();
         if (type == DType.F32) {
             w.row(r, c0, n, dst, 0);
+            return;
+        }
+        if (type.kQuant()) {
+            if (c0 % 32 != 0 || n % 32 != 0) {
+                w.row(r, c0, n, dst, 0);
+                return;
+            }
+            for (int p = 0; p < n; p += 32) KQuant.chunk32(w.seg(), type, e + p, dst, p);
             return;
         }
         if (type.quantized()) {

@@ -43,7 +43,7 @@ public sealed interface Weight permits Weight.Heap, Weight.Mapped {
 
     /**
      * Little-endian elements of the given type; seg holds exactly rows·cols of them. For block
-     * types (Q8_0, Q4_0) each row is a whole number of blocks.
+     * types (Q8_0, Q4_0, Q4_K, Q6_K) each row is a whole number of blocks.
      */
     record Mapped(MemorySegment seg, DType type, int rows, int cols) implements Weight {
         static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -67,6 +67,7 @@ public sealed interface Weight permits Weight.Heap, Weight.Mapped {
                 case BF16 -> Float.intBitsToFloat(seg.get(H, 2 * i) << 16);
                 case Q8_0 -> Quant.q8_0(seg, i);
                 case Q4_0 -> Quant.q4_0(seg, i);
+                case Q4_K, Q6_K -> KQuant.at(seg, type, i);
             };
         }
 
@@ -79,6 +80,7 @@ public sealed interface Weight permits Weight.Heap, Weight.Mapped {
                 case F16 -> { for (int i = 0; i < n; i++) dst[dOff + i] = Float.float16ToFloat(seg.get(H, 2 * (base + i))); }
                 case BF16 -> { for (int i = 0; i < n; i++) dst[dOff + i] = Float.intBitsToFloat(seg.get(H, 2 * (base + i)) << 16); }
                 case Q8_0, Q4_0 -> Quant.row(seg, type, base, n, dst, dOff);
+                case Q4_K, Q6_K -> KQuant.row(seg, type, base, n, dst, dOff);
             }
         }
     }

@@ -28,7 +28,7 @@ class WeightKernelsTest {
                 case F32 -> seg.set(Weight.Mapped.F, 4L * i, values[i]);
                 case F16 -> seg.set(Weight.Mapped.H, 2L * i, Float.floatToFloat16(values[i]));
                 case BF16 -> seg.set(Weight.Mapped.H, 2L * i, (short) (Float.floatToRawIntBits(values[i]) >>> 16));
-                case Q8_0, Q4_0 -> throw new AssertionError();
+                case Q8_0, Q4_0, Q4_K, Q6_K -> throw new AssertionError();
             }
         }
         return new Weight.Mapped(seg, type, rows, cols);
@@ -57,7 +57,7 @@ class WeightKernelsTest {
                         case F32 -> padded[i];
                         case F16 -> Float.float16ToFloat(Float.floatToFloat16(padded[i]));
                         case BF16 -> Float.intBitsToFloat(Float.floatToRawIntBits(padded[i]) & 0xffff0000);
-                        case Q8_0, Q4_0 -> throw new AssertionError();
+                        case Q8_0, Q4_0, Q4_K, Q6_K -> throw new AssertionError();
                     };
                     assertThat(Float.floatToIntBits(viaRow[i])).as(t + " row element " + i).isEqualTo(Float.floatToIntBits(expected));
                     assertThat(Float.floatToIntBits(viaVector[i])).as(t + " vector element " + i).isEqualTo(Float.floatToIntBits(expected));
@@ -121,14 +121,14 @@ class WeightKernelsTest {
         // once; every row must equal the m = 1 product, heap or mapped, in both layouts, any type.
         Random r = new Random(13);
         try (Arena arena = Arena.ofShared()) {
-            for (int[] s : new int[][]{{2, 96, 130}, {4, 64, 1000}, {7, 800, 96}, {VectorKernels.SKINNY_ROWS, 128, 37}}) {
+            for (int[] s : new int[][]{{2, 96, 130}, {4, 64, 1000}, {7, 800, 96}, {VectorKernels.SKINNY_ROWS, 128, 37}, {3, 512, 40}}) {
                 int m = s[0], k = s[1], n = s[2];
                 float[] a = random(r, m * k), wv = random(r, k * n);
                 for (boolean transposed : new boolean[]{false, true}) {
                     int rows = transposed ? n : k, cols = transposed ? k : n;
                     List<Weight> weights = new java.util.ArrayList<>(List.of(Weight.Heap.of(wv, rows, cols)));
                     for (DType t : DType.values()) {
-                        if (!t.quantized() || (transposed && cols % 32 == 0)) weights.add(mapped(arena, wv, t, rows, cols));
+                        if (!t.quantized() || (transposed && cols % t.blockSize == 0)) weights.add(mapped(arena, wv, t, rows, cols));
                     }
                     for (Weight w : weights) {
                         float[] all = new float[m * n];
