@@ -160,13 +160,16 @@ public final class KQuant {
 
     // ---- quantization (ggml's reference algorithms) ----
 
-    /** x (a whole number of 256-value super-blocks) as Q4_K or Q6_K. */
+    /** x (a whole number of 256-value super-blocks) as Q4_K or Q6_K, super-blocks spread over the cores (each is independent). */
     static byte[] quantize(DType type, float[] x) {
         byte[] out = new byte[Math.toIntExact(type.byteSize(x.length))];
-        for (int b = 0; b < x.length / QK; b++) {
-            if (type == DType.Q4_K) q4K(x, b * QK, out, b * Q4K_BYTES);
-            else q6K(x, b * QK, out, b * Q6K_BYTES);
-        }
+        int blocks = x.length / QK, per = 256;
+        java.util.stream.IntStream.range(0, (blocks + per - 1) / per).parallel().forEach(task -> {
+            for (int b = task * per; b < Math.min(blocks, (task + 1) * per); b++) {
+                if (type == DType.Q4_K) q4K(x, b * QK, out, b * Q4K_BYTES);
+                else q6K(x, b * QK, out, b * Q6K_BYTES);
+            }
+        });
         return out;
     }
 
