@@ -47,14 +47,19 @@ public class AotTrainCommand implements Callable<Integer> {
                 int[] out = Generator.generate(loaded.model(), prompt, GenerationConfig.sampling(24, 0.8f, 40, 0.95f, r), null);
                 t2.decode(out);
             }
-            // A tiny Llama through GGUF (Q8_0 and F32) and its SentencePiece vocabulary: the classes
+            // A tiny Llama through GGUF (Q8_0, F32 and Q4_K_M) and its SentencePiece vocabulary: the classes
             // and profiles of `llm4j generate|chat --model FILE.gguf`.
             var llama = new org.llm4j.model.LlamaConfig(300, 64, 128, 2, 4, 2, 64, 1e-5f, 10000f,
                     org.llm4j.model.LlamaConfig.RopeStyle.INTERLEAVED, false).build(1);
             llama.setTraining(false);
-            for (org.llm4j.kernels.DType t : new org.llm4j.kernels.DType[] {org.llm4j.kernels.DType.Q8_0, org.llm4j.kernels.DType.F32}) {
+            // Q4_K_M needs rows of whole 256-value super-blocks: a 256-wide model for the K-quant kernels.
+            var wide = new org.llm4j.model.LlamaConfig(300, 256, 256, 1, 4, 2, 64, 1e-5f, 10000f,
+                    org.llm4j.model.LlamaConfig.RopeStyle.INTERLEAVED, false).build(1);
+            wide.setTraining(false);
+            for (org.llm4j.format.Quantization t : new org.llm4j.format.Quantization[] {
+                    org.llm4j.format.Quantization.Q8_0, org.llm4j.format.Quantization.F32, org.llm4j.format.Quantization.Q4_K_M}) {
                 Path gguf = dir.resolve("tiny-" + t + ".gguf");
-                org.llm4j.format.GgufModels.write(gguf, llama, BenchCommand.placeholderVocabulary(300), t, "aot-train");
+                org.llm4j.format.GgufModels.write(gguf, t == org.llm4j.format.Quantization.Q4_K_M ? wide : llama, BenchCommand.placeholderVocabulary(300), t, "aot-train");
                 ModelFiles.Loaded g = org.llm4j.format.GgufModels.load(gguf);
                 int[] prompt = g.tokenizer().encode("The quick brown fox");
                 int[] out = Generator.generate(g.model(), java.util.Arrays.copyOf(prompt, Math.min(prompt.length, 6)), GenerationConfig.sampling(16, 0.8f, 40, 0.95f, 7), null);
