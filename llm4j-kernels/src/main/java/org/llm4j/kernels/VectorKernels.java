@@ -1102,7 +1102,7 @@ public final class VectorKernels implements Kernels {
         return total;
     }
 
-    private static float dotRange(float[] a, int ao, float[] b, int bo, int n) {
+    static float dotRange(float[] a, int ao, float[] b, int bo, int n) {
         FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
         int bound = S.loopBound(n), i = 0;
         for (; i + 4 * L <= bound; i += 4 * L) {

@@ -164,20 +164,31 @@ final class VectorWeights {
         return xr;
     }
 
+
+    // Where 256-bit integer lanes are missing: each row against the rounded activation rows xr in
+    // float lanes (Q8_0/Q4_0 blocks in place; K-quant rows decoded into a buffer first).
+    private static void floatLaneRows(int t, Weight.Mapped w, int m, float[] xr, float[] out, int outOff, boolean acc, int minRows) {
+        int rows = w.rows(), k = w.cols();
+        boolean kq = w.type().kQuant();
+        Parallel.forRange(t, rows, 4, minRows, (ci, r0, r1) -> {
+            float[] buf = kq ? new float[k] : null;
+            for (int r = r0; r < r1; r++) {
+                if (kq) row(w, r, 0, k, buf);
+                for (int i = 0; i < m; i++) {
+                    float v = kq ? VectorKernels.dotRange(buf, 0, xr, i * k, k)
+                            : 32 % L == 0 ? dotQuant(w, r, k, xr, i * k) : dot1(w, (long) r * k, xr, i * k, k);
+                    int o = outOff + i * rows + r;
+                    out[o] = acc ? out[o] + v : v;
+                }
+            }
+        });
+    }
+
     private static void gemvRowsQuant(int t, Weight.Mapped w, int m, float[] vec, int vecOff, float[] out, int outOff, boolean acc) {
         int rows = w.rows(), k = w.cols(), nb = k / 32;
         int minRows = Math.max(4, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, k));
         if (!INT_DOT) {
-            float[] xr = roundedRows(w.type(), t, vec, vecOff, m, k);
-            Parallel.forRange(t, rows, 4, minRows, (ci, r0, r1) -> {
-                for (int r = r0; r < r1; r++) {
-                    for (int i = 0; i < m; i++) {
-                        float v = 32 % L == 0 ? dotQuant(w, r, k, xr, i * k) : dot1(w, (long) r * k, xr, i * k, k);
-                        int o = outOff + i * rows + r;
-                        out[o] = acc ? out[o] + v : v;
-                    }
-                }
-            });
+            floatLaneRows(t, w, m, roundedRows(w.type(), t, vec, vecOff, m, k), out, outOff, acc, minRows);
             return;
         }
         QScratch s = QSCRATCH.get();
@@ -278,19 +289,7 @@ final class VectorWeights {
         MemorySegment seg = w.seg();
         DType type = w.type();
         if (!INT_DOT) {
-            float[] xr = roundedRows(type, t, vec, vecOff, m, k);
-            Parallel.forRange(t, rows, 4, minRows, (ci, r0, r1) -> {
-                float[] buf = new float[k];
-                for (int r = r0; r < r1; r++) {
-                    row(w, r, 0, k, buf);
-                    for (int i = 0; i < m; i++) {
-                        float v = 0f;
-                        for (int p = 0; p < k; p++) v = Math.fma(buf[p], xr[i * k + p], v);
-                        int o = outOff + i * rows + r;
-                        out[o] = acc ? out[o] + v : v;
-                    }
-                }
-            });
+            floatLaneRows(t, w, m, roundedRows(type, t, vec, vecOff, m, k), out, outOff, acc, minRows);
             return;
         }
         QScratch s = QSCRATCH.get();
@@ -684,7 +683,10 @@ final class VectorWeights {
                 w.row(r, c0, n, dst, 0);
                 return;
             }
-            for (int p = 0; p < n; p += 32) kChunk(w.seg(), type, e + p, dst, p);
+            for (int p = 0; p < n; p += 32) {
+                if (INT_DOT) kChunk(w.seg(), type, e + p, dst, p);   // 256-bit lanes, as the integer products
+                else KQuant.chunk32(w.seg(), type, e + p, dst, p);
+            }
             return;
         }
         if (type.quantized()) {
