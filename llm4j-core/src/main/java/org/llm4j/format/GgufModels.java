@@ -350,12 +350,11 @@ public final class GgufModels {
                 t = permuteRope(t, heads, c.headSize(), target == LlamaConfig.RopeStyle.INTERLEAVED);
             }
             String g = ggufName(hf);
-            boolean head = g.equals("output.weight") || g.equals("token_embd.weight") && !model.parameters().containsKey("lm_head.weight");
+            boolean head = g.equals("output.weight") || c.tiedHead() && g.equals("token_embd.weight");
             w.tensor(g, t, t.rank() == 2 ? q.matrixType(g, t.shape()[1], c.nLayers(), head) : DType.F32);
         }
         w.write(file);
     }
-
 
     /**
      * The rows (output features) of a q or k projection (or its bias) reordered between the two RoPE

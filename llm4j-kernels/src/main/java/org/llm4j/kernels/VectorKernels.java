@@ -143,22 +143,20 @@ public final class VectorKernels implements Kernels {
         float[] a = new float[m * k], c = new float[m * n];
         for (int i = 0; i < a.length; i++) a[i] = (i % 7) * 0.01f;
         untilCompiled(budgetNanos, i -> matmul(a, 0, tiny, transposed, c, 0, (i & 1) == 0 ? 1 : m, false));
-        if (transposed && mw.type().kQuant() && WARMED.add("roundActivationK")) {
+        boolean kq = mw.type().kQuant();
+        if (transposed && mw.type().quantized() && WARMED.add(kq ? "roundActivationK" : "roundActivation")) {
+            // The activation rounding of quantized products (Q8_0 blocks, or Q8_K for the K-quants):
+            // on the tiny slice it is too short to reach C2 before the products do, and cold it took
+            // ~0.4 s of a 124M Q8_0 first forward.
             float[] x = new float[512];
             for (int i = 0; i < x.length; i++) x[i] = (i % 13) * 0.1f - 0.6f;
             short[] q = new short[x.length];
-            float[] d = new float[x.length / 256];
-            int[] s = new int[x.length / 16];
-            untilCompiled(budgetNanos, i -> VectorWeights.roundActivationK(x, 0, x.length, q, 0, d, 0, s, 0));
-        }
-        if (transposed && mw.type().quantized() && !mw.type().kQuant() && WARMED.add("roundActivation")) {
-            // The activation rounding of quantized products: on the tiny slice it is too short to
-            // reach C2 before the products do, and cold it took ~0.4 s of a 124M Q8_0 first forward.
-            float[] x = new float[256];
-            for (int i = 0; i < x.length; i++) x[i] = (i % 13) * 0.1f - 0.6f;
-            short[] q = new short[x.length];
             float[] d = new float[x.length / 32];
-            untilCompiled(budgetNanos, i -> VectorWeights.roundActivation(x, 0, x.length, q, 0, d, 0));
+            int[] s = new int[x.length / 16];
+            untilCompiled(budgetNanos, i -> {
+                if (kq) VectorWeights.roundActivationK(x, 0, x.length, q, 0, d, 0, s, 0);
+                else VectorWeights.roundActivation(x, 0, x.length, q, 0, d, 0);
+            });
         }
     }
 

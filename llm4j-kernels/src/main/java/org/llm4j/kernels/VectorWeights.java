@@ -151,19 +151,15 @@ final class VectorWeights {
             short[] q = new short[k];
             float[] d = new float[nb];
             int[] sums = kq ? new int[k / 16] : null;
+            int blockShift = kq ? 8 : 5;   // 256- or 32-value blocks
             for (int i = i0; i < i1; i++) {
-                if (kq) {
-                    roundActivationK(a, aOff + i * k, k, q, 0, d, 0, sums, 0);
-                    for (int p = 0; p < k; p++) xr[i * k + p] = q[p] * d[p >> 8];
-                } else {
-                    roundActivation(a, aOff + i * k, k, q, 0, d, 0);
-                    for (int p = 0; p < k; p++) xr[i * k + p] = q[p] * d[p >> 5];
-                }
+                if (kq) roundActivationK(a, aOff + i * k, k, q, 0, d, 0, sums, 0);
+                else roundActivation(a, aOff + i * k, k, q, 0, d, 0);
+                for (int p = 0; p < k; p++) xr[i * k + p] = q[p] * d[p >> blockShift];
             }
         });
         return xr;
     }
-
 
     // Where 256-bit integer lanes are missing: each row against the rounded activation rows xr in
     // float lanes (Q8_0/Q4_0 blocks in place; K-quant rows decoded into a buffer first).
@@ -244,7 +240,7 @@ final class VectorWeights {
     // 16) are formed in int16 lanes, pairs summed into int32 lanes, multiplied by the group's
     // integer scale and summed in int32 (exact: |Σ| < 2^31); one conversion to float per super-block,
     // multiplied by d_w·d_x. The constant parts (Q4_K's −dmin·m, Q6_K's −32) are taken out of the
-    // lanes with the activation's 16-value sums: Σ m·Σx and 32·Σ sc·Σx per super-block, in scalar.
+    // lanes with the activation's 32- and 16-value sums (Σ m·Σx, 32·Σ sc·Σx), themselves in lanes.
 
     private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
     private static final java.lang.foreign.ValueLayout.OfLong J64 = java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
