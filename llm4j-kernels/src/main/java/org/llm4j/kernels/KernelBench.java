@@ -17,7 +17,10 @@ import java.util.stream.Collectors;
  * org.llm4j.kernels.KernelBench [--threads 1,2] [--reps 9] [--warmup-ms 300] [--ops NN,NT,TN]
  * [--shapes 256x768x2304,...] [--csv]}. Shapes are MxKxN. Each figure is the median of the timed
  * repetitions after a warm-up; --csv prints one line per figure for tools/openblas/run.sh:
- * {@code java,OP,M,K,N,THREADS,GFLOPS}.
+ * {@code java,OP,M,K,N,THREADS,GFLOPS}. The ops GEMV_F32, GEMV_F16, GEMV_BF16, GEMV_Q8_0, GEMV_Q4_0,
+ * GEMV_Q4_K and GEMV_Q6_K time the inference product out = W·x of decoding instead: W (N, K) of that type in an
+ * off-heap segment as a memory-mapped model holds it, M vectors x of length K (M = 1: one token),
+ * reported also as G weights/s (N·K·M per second), e.g. {@code --ops GEMV_Q4_0 --shapes 1x2048x2048}.
  */
 public final class KernelBench {
     private KernelBench() {}
@@ -45,9 +48,14 @@ public final class KernelBench {
                 .append('\n');
         // Let C2 compile the kernels and packing routines for every op and thread count before the
         // first timed shape: a cold JVM otherwise spends the first figures in lower tiers.
-        for (String op : cfg.ops) for (int t : cfg.threads) measure(op, 256, 768, 768, t, 1, cfg.warmupMs);
-        if (!cfg.csv) out.append(String.format(Locale.ROOT, "%-9s %5s %5s %5s %7s %10s %10s %9s%n",
-                "op", "M", "K", "N", "threads", "median ms", "min ms", "GFLOP/s"));
+        for (String op : cfg.ops) {
+            for (int t : cfg.threads) {
+                if (op.startsWith("GEMV_")) measure(op, 1, 2048, 2048, t, 1, cfg.warmupMs);
+                else measure(op, 256, 768, 768, t, 1, cfg.warmupMs);
+            }
+        }
+        if (!cfg.csv) out.append(String.format(Locale.ROOT, "%-9s %5s %5s %5s %7s %10s %10s %9s %10s%n",
+                "op", "M", "K", "N", "threads", "median ms", "min ms", "GFLOP/s", "Gweights/s"));
         for (int[] s : cfg.shapes) {
             for (String op : cfg.ops) {
                 for (int t : cfg.threads) {
@@ -57,8 +65,8 @@ public final class KernelBench {
                     if (cfg.csv) {
                         out.append(String.format(Locale.ROOT, "java,%s,%d,%d,%d,%d,%.2f%n", op, s[0], s[1], s[2], t, gflops));
                     } else {
-                        out.append(String.format(Locale.ROOT, "matmul%-3s %5d %5d %5d %7d %10.3f %10.3f %9.2f%n",
-                                op, s[0], s[1], s[2], t, median, min, gflops));
+                        out.append(String.format(Locale.ROOT, "%-9s %5d %5d %5d %7d %10.3f %10.3f %9.2f %10.2f%n",
+                                op.startsWith("GEMV_") ? op : "matmul" + op, s[0], s[1], s[2], t, median, min, gflops, gflops / 2));
                     }
                 }
             }
@@ -83,11 +91,15 @@ public final class KernelBench {
                 case "--shapes" -> shapes = value(args, ++i, a);
                 case "--csv" -> csv = true;
                 case "-h", "--help" -> throw new IllegalArgumentException(
-                        "KernelBench [--threads 1,2] [--reps 9] [--warmup-ms 300] [--ops NN,NT,TN] [--shapes MxKxN,...] [--csv]");
+                        "KernelBench [--threads 1,2] [--reps 9] [--warmup-ms 300] [--ops NN,NT,TN,GEMV_Q4_0,...] [--shapes MxKxN,...] [--csv]");
                 default -> throw new IllegalArgumentException("unknown option " + a + " (try --help)");
             }
         }
-        for (String op : ops) if (!List.of("NN", "NT", "TN").contains(op)) throw new IllegalArgumentException("unknown op " + op);
+        for (String op : ops) {
+            if (!List.of("NN", "NT", "TN").contains(op) && gemvType(op) == null) {
+                throw new IllegalArgumentException("unknown op " + op + " (NN, NT, TN, or GEMV_ and a weight type: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K)");
+            }
+        }
         List<int[]> shapeList = new ArrayList<>();
         for (String s : shapes.split(",")) {
             String[] p = s.trim().toLowerCase(Locale.ROOT).split("x");
@@ -110,13 +122,16 @@ public final class KernelBench {
         for (int i = 0; i < a.length; i++) a[i] = rnd.nextFloat() - 0.5f;
         for (int i = 0; i < b.length; i++) b[i] = rnd.nextFloat() - 0.5f;
         Kernels kern = new VectorKernels(threads);
-        Runnable call = switch (op) {
+        DType gemv = gemvType(op);
+        if (gemv != null && k % gemv.blockSize != 0) throw new IllegalArgumentException(op + ": K must be a multiple of " + gemv.blockSize + ", got " + k);
+        Weight.Mapped w = gemv == null ? null : mapped(gemv, b, n, k);
+        Runnable call = gemv != null ? () -> VectorWeights.gemvRows(threads, m, w, a, 0, c, 0, false) : switch (op) {
             case "NN" -> () -> kern.matmulNN(a, 0, b, 0, c, 0, m, k, n, false);
             case "NT" -> () -> kern.matmulNT(a, 0, b, 0, c, 0, m, k, n, false);
             default -> () -> kern.matmulTN(a, 0, b, 0, c, 0, m, k, n, false);
         };
         long warmEnd = System.nanoTime() + warmupMs * 1_000_000L;
-        for (int w = 0; w < 3 || System.nanoTime() < warmEnd; w++) call.run();
+        for (int i = 0; i < 3 || System.nanoTime() < warmEnd; i++) call.run();
         double[] ms = new double[reps];
         for (int r = 0; r < reps; r++) {
             long t0 = System.nanoTime();
@@ -124,6 +139,36 @@ public final class KernelBench {
             ms[r] = (System.nanoTime() - t0) / 1e6;
         }
         return ms;
+    }
+
+    // GEMV_<type> → the weight type; null for the matrix-product ops
+    private static DType gemvType(String op) {
+        if (!op.startsWith("GEMV_")) return null;
+        try {
+            return DType.valueOf(op.substring(5));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    // values[0..n·k) as a (n, k) matrix of the given type in an off-heap segment
+    private static Weight.Mapped mapped(DType type, float[] values, int n, int k) {
+        float[] v = Arrays.copyOf(values, n * k);
+        byte[] bytes;
+        if (type == DType.F32 || type == DType.F16 || type == DType.BF16) {
+            java.nio.ByteBuffer bb = java.nio.ByteBuffer.allocate((int) type.byteSize(v.length)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            for (float f : v) {
+                if (type == DType.F32) bb.putFloat(f);
+                else if (type == DType.F16) bb.putShort(Float.floatToFloat16(f));
+                else bb.putShort((short) (Float.floatToRawIntBits(f) >>> 16));
+            }
+            bytes = bb.array();
+        } else {
+            bytes = Quant.quantize(type, v);
+        }
+        java.lang.foreign.MemorySegment seg = java.lang.foreign.Arena.ofAuto().allocate(bytes.length, 64);
+        java.lang.foreign.MemorySegment.copy(java.lang.foreign.MemorySegment.ofArray(bytes), 0, seg, 0, bytes.length);
+        return new Weight.Mapped(seg, type, n, k);
     }
 
     static double median(double[] x) {

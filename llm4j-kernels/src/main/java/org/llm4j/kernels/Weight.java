@@ -43,13 +43,19 @@ public sealed interface Weight permits Weight.Heap, Weight.Mapped {
 
     /**
      * Little-endian elements of the given type; seg holds exactly rows·cols of them. For block
-     * types (Q8_0, Q4_0, Q4_K, Q6_K) each row is a whole number of blocks.
+     * types (Q8_0, Q4_0, Q4_K, Q6_K) each row is a whole number of blocks. The bytes must not
+     * change while the matrix is in use: kernels may keep derived data (BlockScales) beside it.
      */
-    record Mapped(MemorySegment seg, DType type, int rows, int cols) implements Weight {
+    final class Mapped implements Weight {
         static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
         static final ValueLayout.OfShort H = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-        public Mapped {
+        private final MemorySegment seg;
+        private final DType type;
+        private final int rows, cols;
+        volatile BlockScales.Scales blockScales;   // BlockScales' contiguous copy of the f16 block scales, made on first use
+
+        public Mapped(MemorySegment seg, DType type, int rows, int cols) {
             if (rows < 0 || cols < 0 || cols % type.blockSize != 0) {
                 throw new IllegalArgumentException("a (" + rows + ", " + cols + ") " + type + " matrix needs rows of whole " + type.blockSize + "-element blocks");
             }
@@ -57,7 +63,21 @@ public sealed interface Weight permits Weight.Heap, Weight.Mapped {
                 throw new IllegalArgumentException("a (" + rows + ", " + cols + ") " + type + " matrix needs " + type.byteSize((long) rows * cols)
                         + " bytes, the segment has " + seg.byteSize());
             }
+            this.seg = seg;
+            this.type = type;
+            this.rows = rows;
+            this.cols = cols;
         }
+
+        public MemorySegment seg() { return seg; }
+
+        public DType type() { return type; }
+
+        @Override public int rows() { return rows; }
+
+        @Override public int cols() { return cols; }
+
+        @Override public String toString() { return "Mapped[" + type + " (" + rows + ", " + cols + ")]"; }
 
         /** Element i of the flattened matrix. */
         public float at(long i) {
