@@ -1,4 +1,4 @@
-// The f16 block scales of a Q8_0/Q4_0 matrix copied out of their blocks into one contiguous array.
+// The block scales of a Q8_0/Q4_0/Q4_K matrix copied out of their blocks into contiguous arrays.
 package org.llm4j.kernels;
 
 import java.lang.foreign.MemorySegment;
@@ -17,17 +17,49 @@ final class BlockScales {
      * h[r·(cols/32) + b] = the f16 bits of block b of row r; special when some scale is infinite or
      * NaN (exponent bits all ones), which the products then convert one by one.
      */
-    record Scales(short[] h, boolean special) {}
+    record Scales(short[] h, boolean special, byte[] scaleMin, float[] dMin) {}
 
     static Scales of(Weight.Mapped w, int threads) {
         Scales s = w.blockScales;
-        if (s == null) {
+        if (s == null && w.type() == DType.Q4_K) {
+            w.blockScales = s = q4k(w, threads);
+        } else if (s == null) {
             short[] h = copy(w, threads);
             boolean special = false;
             for (short x : h) special |= (x & 0x7c00) == 0x7c00;
-            w.blockScales = s = new Scales(h, special);   // two threads may both copy: the same values
+            w.blockScales = s = new Scales(h, special, null, null);   // two threads may both copy: the same values
         }
         return s;
+    }
+
+    /**
+     * Q4_K keeps a super-block's eight 6-bit scales and eight 6-bit mins packed in 12 bytes and its
+     * d, dmin as f16: decoded once here, scaleMin[16·g ..+8) = the scales and [16·g + 8 ..+8) = the
+     * mins of super-block g (= r·(cols/256) + sb), dMin[2·g], dMin[2·g + 1] = d, dmin as float.
+     * 24 bytes per 256 weights beside the 144 of the block (a 1B Q4_K_M model: ~80 MB).
+     */
+    private static Scales q4k(Weight.Mapped w, int threads) {
+        int nsb = w.cols() / 256;
+        long count = (long) w.rows() * nsb;
+        if (16 * count > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("a (" + w.rows() + ", " + w.cols() + ") Q4_K matrix has more than 2^27 super-blocks");
+        }
+        byte[] sm = new byte[(int) (16 * count)];
+        float[] dm = new float[(int) (2 * count)];
+        MemorySegment seg = w.seg();
+        Parallel.forRange(threads, w.rows(), 1, Math.max(1, (1 << 13) / Math.max(1, nsb)), (ci, r0, r1) -> {
+            for (int g = r0 * nsb; g < r1 * nsb; g++) {
+                long at = (long) g * 144;
+                dm[2 * g] = Float.float16ToFloat(seg.get(Weight.Mapped.H, at));
+                dm[2 * g + 1] = Float.float16ToFloat(seg.get(Weight.Mapped.H, at + 2));
+                for (int c = 0; c < 8; c++) {
+                    int v = KQuant.scaleMin(seg, at + 4, c);
+                    sm[16 * g + c] = (byte) (v & 0xFFFF);
+                    sm[16 * g + 8 + c] = (byte) (v >>> 16);
+                }
+            }
+        });
+        return new Scales(null, false, sm, dm);
     }
 
     private static short[] copy(Weight.Mapped w, int threads) {
