@@ -102,9 +102,14 @@ public final class Parallel {
      * element does not depend on which chunk computed it (no cross-chunk reduction).
      */
     static void forRange(int threads, int n, int align, int minChunk, Chunk body) {
+        forRange(threads, n, align, minChunk, body, threads);
+    }
+
+    // parts: the most chunks; threads: the most threads that run them
+    private static void forRange(int parts0, int n, int align, int minChunk, Chunk body, int threads) {
         if (n <= 0) return;
         int units = (n + align - 1) / align;
-        int parts = Math.max(1, Math.min(threads, n / Math.max(1, minChunk)));
+        int parts = Math.max(1, Math.min(parts0, n / Math.max(1, minChunk)));
         parts = Math.min(parts, units);
         if (parts == 1) {
             body.run(0, 0, n);
@@ -115,6 +120,15 @@ public final class Parallel {
         for (int i = 0; i < parts; i++) bounds[i + 1] = bounds[i] + (per + (i < extra ? 1 : 0)) * align;
         bounds[parts] = n;
         run(threads, parts, (i, s, e) -> body.run(i, bounds[i], Math.min(n, bounds[i + 1])));
+    }
+
+    /**
+     * forRange with up to four chunks a thread, taken in turn by whichever thread is free: for the
+     * matrix-vector products of decoding, where a thread slowed by the host (another process on
+     * its core) would otherwise hold the other at the end of every product with half the rows.
+     */
+    static void forRangeBalanced(int threads, int n, int align, int minChunk, Chunk body) {
+        forRange(threads <= 1 ? threads : 4 * threads, n, align, minChunk, body, threads);
     }
 
     // Set while a thread runs one of forEachTask's tasks: kernels it calls then run inline, so

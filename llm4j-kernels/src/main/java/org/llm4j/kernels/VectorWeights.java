@@ -203,7 +203,7 @@ final class VectorWeights {
         boolean special = bs.special();
         long rb = (long) nb * w.type().blockBytes;
         MemorySegment seg = w.seg();
-        Parallel.forRange(t, rows, 4, minRows, (ci, r0, r1) -> {
+        Parallel.forRangeBalanced(t, rows, 4, minRows, (ci, r0, r1) -> {
             float[] dd = new float[nb + 8];
             for (int r = r0; r < r1; r++) {
                 for (int i = 0; i < m; i++) {   // the row's bytes stay in L1 for the other vectors
@@ -350,7 +350,7 @@ final class VectorWeights {
         if (q4) for (int g = 0; g < m * k / 32; g++) sums[g] = sums[2 * g] + sums[2 * g + 1];   // Q4_K's mins take 32-value sums
         long rb = (long) nsb * type.blockBytes;
         BlockScales.Scales bs = q4 ? BlockScales.of(w, t) : null;
-        Parallel.forRange(t, rows, 4, minRows, (ci, r0, r1) -> {
+        Parallel.forRangeBalanced(t, rows, 4, minRows, (ci, r0, r1) -> {
             float[] fs = q4 ? new float[8 * nsb] : null;
             for (int r = r0; r < r1; r++) {
                 for (int i = 0; i < m; i++) {
@@ -569,7 +569,7 @@ final class VectorWeights {
         }
         int rows = w.rows(), k = w.cols();
         int minRows = Math.max(4, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, k));
-        Parallel.forRange(t, rows, 4, minRows, (ci, r0, r1) -> {
+        Parallel.forRangeBalanced(t, rows, 4, minRows, (ci, r0, r1) -> {
             int r = r0;
             for (; r + 4 <= r1; r += 4) {
                 for (int i = 0; i < m; i++) dot4(w, (long) r * k, k, vec, vecOff + i * k, out, outOff + i * rows + r, acc);
@@ -652,7 +652,7 @@ final class VectorWeights {
         int rows = w.rows(), k = w.cols();
         MemorySegment seg = w.seg();
         int minRows = Math.max(4, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, k));
-        Parallel.forRange(t, rows, 4, minRows, (ci, r0, r1) -> {
+        Parallel.forRangeBalanced(t, rows, 4, minRows, (ci, r0, r1) -> {
             // NOTE: copying four rows into an L1 buffer and running the heap kernel reads the file
             // at heap speed; vector loads straight from the segment ran at 70% of it (bounds
             // checks on long offsets stay in the loop). Same operations, so the same bits.
