@@ -24,10 +24,7 @@ final class BlockScales {
         if (s == null && w.type() == DType.Q4_K) {
             w.blockScales = s = q4k(w, threads);
         } else if (s == null) {
-            short[] h = copy(w, threads);
-            boolean special = false;
-            for (short x : h) special |= (x & 0x7c00) == 0x7c00;
-            w.blockScales = s = new Scales(h, special, null, null);   // two threads may both copy: the same values
+            w.blockScales = s = copy(w, threads);   // two threads may both copy: the same values
         }
         return s;
     }
@@ -62,7 +59,7 @@ final class BlockScales {
         return new Scales(null, false, sm, dm);
     }
 
-    private static short[] copy(Weight.Mapped w, int threads) {
+    private static Scales copy(Weight.Mapped w, int threads) {
         DType type = w.type();
         if (type != DType.Q8_0 && type != DType.Q4_0) throw new IllegalArgumentException("block scales of a " + type + " matrix: Q8_0 and Q4_0 only");
         int nb = w.cols() / 32;
@@ -73,12 +70,19 @@ final class BlockScales {
         short[] s = new short[(int) count];
         MemorySegment seg = w.seg();
         long bb = type.blockBytes;
+        java.util.concurrent.atomic.AtomicBoolean special = new java.util.concurrent.atomic.AtomicBoolean();
         Parallel.forRange(threads, w.rows(), 1, Math.max(1, (1 << 16) / Math.max(1, nb)), (ci, r0, r1) -> {   // >= 64K blocks a task
+            int exponents = 0;
             for (int r = r0; r < r1; r++) {
                 long at = (long) r * nb * bb;
-                for (int b = 0, o = r * nb; b < nb; b++, o++, at += bb) s[o] = seg.get(Weight.Mapped.H, at);
+                for (int b = 0, o = r * nb; b < nb; b++, o++, at += bb) {
+                    short h = seg.get(Weight.Mapped.H, at);
+                    s[o] = h;
+                    exponents |= (h & 0x7c00) == 0x7c00 ? 1 : 0;
+                }
             }
+            if (exponents != 0) special.set(true);
         });
-        return s;
+        return new Scales(s, special.get(), null, null);
     }
 }

@@ -83,15 +83,16 @@ final class VectorWeights {
     }
 
     // ---- Q8_0 / Q4_0 rows against the activation rounded to Q8_0 blocks (Quant.roundActivation), as llama.cpp ----
-    // Per 32-value block: the weight's bytes widened to 16 int16 lanes (Q4_0: nibbles split with
-    // lane shifts and masks, minus 8), multiplied by the activation's int16 q (|product| <= 128·127,
-    // so two products still fit in int16), pairs summed into 8 int32 lanes (shift-and-add on the
-    // int32 view: what x86's pmaddwd does in one instruction), converted to float once and
-    // multiplied into the float accumulator by d_w·d_x. The integer part is exact; only the
-    // per-block float accumulation rounds. Rows are read in place, one at a time (a copy of four
-    // rows into a heap buffer and two rows per pass measured slower; 2048x2048 in cache, one
-    // thread: Q4_0 5.9 -> 10.3 G values/s against the float lanes, Q8_0 10.4 -> 13.5). The f16
-    // scales are read in the loop (a 16-bit load and vcvtph2ps).
+    // Per 32-value block: the weight's bytes widened to 16 int16 lanes (Q4_0: nibbles 0..15 split
+    // with a mask and a shift, the −8 taken off per block from the activation's block sums),
+    // multiplied by the activation's int16 q (|product| <= 128·127, so two products still fit in
+    // int16), pairs summed into 8 int32 lanes (shift-and-add on the int32 view: what x86's pmaddwd
+    // does in one instruction), converted to float once and multiplied into the float accumulator
+    // by d_w·d_x. The integer part is exact; only the per-block float accumulation rounds. Rows are
+    // read in place, one at a time (a copy of four rows into a heap buffer and two rows per pass
+    // measured slower; 2048x2048 in cache, one thread: Q4_0 5.9 -> 10.3 G values/s against the
+    // float lanes, Q8_0 10.4 -> 13.5). The f16 scales come from the matrix's contiguous copy of
+    // them (BlockScales), eight converted at a time (rowScales).
 
     /** Integer-lane products need 256-bit int16 vectors (AVX2, AVX-512, SVE-256); elsewhere the float lanes above. */
     static final boolean INT_DOT = 32 % L == 0 && ShortVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
@@ -221,18 +222,16 @@ final class VectorWeights {
         return ShortVector.fromArray(S16, q, o).add(ShortVector.fromArray(S16, q, o + 16)).reduceLanes(VectorOperators.ADD);
     }
 
-    // One row's blocks, read in place from the mapping, against the rounded activation q[qo..]
-    // with scales d[dOff..]. First d_w·d_x for all blocks into dd[] in lanes, the f16 d_w from
-    // the weight's contiguous copy of its block scales (BlockScales): reading each scale from its
-    // 18- or 34-byte block in the loop, a scalar 16-bit load and conversion per block, cost a
-    // third of the time (2048x2048 in cache, one thread: Q4_0 9.5 -> 13 G values/s without it).
-    // The lane operations are spelled out here rather than in helpers: as helper methods, C2's
-    // inlining heuristics left some calls out and the vectors were boxed.
-    // dd[b] = d_w·d_x for the row's blocks, and with c given, dd[nb..nb + 8) = lanes whose sum is
-    // Σ_b d_w·c[cOff + b] (Q4_0's −8 term, folded into the row's accumulator before its one sum).
-    // The f16 → f32 conversion of eight scales in lanes: exponent and mantissa moved up 13 bits
-    // and scaled by 2^112 (exact for normals and subnormals); a matrix with an infinite or NaN
-    // scale (BlockScales.special) takes Float.float16ToFloat per block instead.
+    // A row's scales before its products: dd[b] = d_w·d_x for its blocks, and with c given,
+    // dd[nb..nb + 8) = lanes whose sum is Σ_b d_w·c[cOff + b] (Q4_0's −8 term, folded into the
+    // row's accumulator before its one sum). The f16 d_w come from the matrix's contiguous copy
+    // (BlockScales): reading each scale from its 18- or 34-byte block in the loop, a scalar 16-bit
+    // load and conversion per block, cost a third of the time (2048x2048 in cache, one thread:
+    // Q4_0 9.5 -> 13 G values/s without it). Eight convert at a time in lanes: exponent and
+    // mantissa moved up 13 bits and scaled by 2^112 (exact for normals and subnormals; halfToFloat's
+    // operations without its special-value blend, written out: as a call it was not always
+    // inlined here, and boxed); a matrix with an infinite or NaN scale (Scales.special) takes
+    // Float.float16ToFloat per block instead.
     private static void rowScales(short[] scales, boolean special, int so, int nb, float[] d, int dOff, float[] c, int cOff, float[] dd) {
         FloatVector cv = FloatVector.zero(F8);
         int b = 0;
@@ -254,6 +253,9 @@ final class VectorWeights {
         if (c != null) cv.add(FloatVector.zero(F8).withLane(0, corr)).intoArray(dd, nb);
     }
 
+    // One row's blocks, read in place from the mapping, against the rounded activation q[qo..]
+    // with scales d[dOff..]. The lane operations are spelled out here rather than in helpers: as
+    // helper methods, C2's inlining heuristics left some calls out and the vectors were boxed.
     private static float q8Row(MemorySegment seg, long at, int nb, short[] scales, boolean special, int so, short[] q, int qo, float[] d, int dOff, float[] dd) {
         rowScales(scales, special, so, nb, d, dOff, null, 0, dd);
         FloatVector a0 = FloatVector.zero(F8);
@@ -287,9 +289,10 @@ final class VectorWeights {
 
     // ---- Q4_K / Q6_K rows against the activation rounded to Q8_K blocks (KQuant.roundActivation), as llama.cpp ----
     // Per 256-value super-block the integer products of each scale group (Q4_K: 32 values, Q6_K:
-    // 16) are formed in int16 lanes, pairs summed into int32 lanes, multiplied by the group's
-    // integer scale and summed in int32 (exact: |Σ| < 2^31); one conversion to float per super-block,
-    // multiplied by d_w·d_x. The constant parts (Q4_K's −dmin·m, Q6_K's −32) are taken out of the
+    // 16) are formed in int16 lanes and pairs summed into int32 lanes. Q6_K multiplies them by the
+    // group's integer scale and sums in int32 (exact: |Σ| < 2^31), one conversion to float per
+    // super-block, times d_w·d_x; Q4_K converts each group's sums to float and multiplies them by
+    // d_w·d_x·scale (float scales from BlockScales' decoded copy). The constant parts (Q4_K's −dmin·m, Q6_K's −32) are taken out of the
     // lanes with the activation's 32- and 16-value sums (Σ m·Σx, 32·Σ sc·Σx), themselves in lanes.
 
     private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
@@ -364,10 +367,11 @@ final class VectorWeights {
     }
 
     // One Q4_K row. First, per super-block, from its decoded scales (BlockScales): the eight
-    // scales into sc[] as ints, d_w·d_x into dd[], and the mins' term Σ dmin·d_x·m_c·Σx_c in float
-    // lanes. Then the integer products. Decoding the 12 packed scale bytes and the two f16 per
-    // super-block here, from the mapping, left the row at ~7.5 G values/s on one core in cache
-    // (the products alone 13.4).
+    // group scales d_w·d_x·sc as floats into fs[], and the mins' term Σ dmin·d_x·m_c·Σx_c in float
+    // lanes (the accumulator's starting value, negated). Then the integer products, each group's
+    // int32 sums converted to float and multiplied by its scale (two accumulators). Decoding the 12
+    // packed scale bytes and the two f16 per super-block here, from the mapping, with an int32
+    // multiply by the scale, left the row at ~7.5 G values/s on one core in cache; 12.5-13 now.
     private static float q4kRow(MemorySegment seg, long at0, int nsb, BlockScales.Scales bs, int g0, short[] q, int qo, float[] d, int dOff,
                                 int[] sums32, int so, float[] fs) {
         byte[] sm = bs.scaleMin();
