@@ -69,10 +69,7 @@ public class BenchCommand implements Callable<Integer> {
         switch (what) {
             case "train" -> benchTrain(w);
             case "generate" -> benchGenerate(w);
-            case "matmul" -> {
-                w.flush();
-                org.llm4j.kernels.KernelBench.main(rest.toArray(new String[0]));
-            }
+            case "matmul" -> w.print(org.llm4j.kernels.KernelBench.run(rest.toArray(new String[0])));
             default -> throw new IllegalArgumentException("bench: WHAT must be train, generate or matmul, got '" + what + "'");
         }
         w.flush();

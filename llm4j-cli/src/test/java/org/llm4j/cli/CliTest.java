@@ -335,6 +335,15 @@ class CliTest {
         assertThat(g.out()).contains("ms/token");
         Run m = run("bench", "matmul", "--threads", "1", "--ops", "NN", "--shapes", "8x8x8", "--reps", "1", "--warmup-ms", "1");
         assertThat(m.code()).as(m.err()).isZero();
+        Run gemv = run("bench", "matmul", "--threads", "1", "--ops", "GEMV_Q4_0,GEMV_Q4_K", "--shapes", "1x256x8", "--reps", "1", "--warmup-ms", "1");
+        assertThat(gemv.code()).as(gemv.err()).isZero();
+        assertThat(gemv.out()).contains("Gweights/s", "GEMV_Q4_0", "GEMV_Q4_K");
+        Run badOp = run("bench", "matmul", "--ops", "GEMV_Q5_K", "--reps", "1", "--warmup-ms", "1");
+        assertThat(badOp.code()).isEqualTo(2);
+        assertThat(badOp.err()).contains("unknown op GEMV_Q5_K");
+        Run badK = run("bench", "matmul", "--threads", "1", "--ops", "GEMV_Q4_K", "--shapes", "1x96x8", "--reps", "1", "--warmup-ms", "1");
+        assertThat(badK.code()).isEqualTo(2);
+        assertThat(badK.err()).contains("K must be a multiple of 256, got 96");
         Run bad = run("bench", "train", "--shapes", "8x8x8");
         assertThat(bad.code()).isEqualTo(2);
         assertThat(bad.err()).contains("unknown options");

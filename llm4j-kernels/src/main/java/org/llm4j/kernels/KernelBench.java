@@ -153,19 +153,7 @@ public final class KernelBench {
 
     // values[0..n·k) as a (n, k) matrix of the given type in an off-heap segment
     private static Weight.Mapped mapped(DType type, float[] values, int n, int k) {
-        float[] v = Arrays.copyOf(values, n * k);
-        byte[] bytes;
-        if (type == DType.F32 || type == DType.F16 || type == DType.BF16) {
-            java.nio.ByteBuffer bb = java.nio.ByteBuffer.allocate((int) type.byteSize(v.length)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-            for (float f : v) {
-                if (type == DType.F32) bb.putFloat(f);
-                else if (type == DType.F16) bb.putShort(Float.floatToFloat16(f));
-                else bb.putShort((short) (Float.floatToRawIntBits(f) >>> 16));
-            }
-            bytes = bb.array();
-        } else {
-            bytes = Quant.quantize(type, v);
-        }
+        byte[] bytes = Quant.encode(type, Arrays.copyOf(values, n * k));
         java.lang.foreign.MemorySegment seg = java.lang.foreign.Arena.ofAuto().allocate(bytes.length, 64);
         java.lang.foreign.MemorySegment.copy(java.lang.foreign.MemorySegment.ofArray(bytes), 0, seg, 0, bytes.length);
         return new Weight.Mapped(seg, type, n, k);

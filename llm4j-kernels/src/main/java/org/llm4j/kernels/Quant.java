@@ -89,6 +89,25 @@ public final class Quant {
         }
     }
 
+    /**
+     * x as the little-endian bytes of a matrix of the given type: F32, F16 (round to nearest), BF16
+     * (truncated), or quantized blocks (quantize).
+     */
+    static byte[] encode(DType type, float[] x) {
+        if (type.quantized()) return quantize(type, x);
+        byte[] out = new byte[Math.toIntExact(type.byteSize(x.length))];
+        MemorySegment dst = MemorySegment.ofArray(out);
+        for (int i = 0; i < x.length; i++) {
+            switch (type) {
+                case F32 -> dst.set(Weight.Mapped.F, 4L * i, x[i]);
+                case F16 -> dst.set(Weight.Mapped.H, 2L * i, Float.floatToFloat16(x[i]));
+                case BF16 -> dst.set(Weight.Mapped.H, 2L * i, (short) (Float.floatToRawIntBits(x[i]) >>> 16));
+                default -> throw new AssertionError(type);
+            }
+        }
+        return out;
+    }
+
     /** x (a whole number of blocks) quantized to type's blocks. */
     public static byte[] quantize(DType type, float[] x) {
         if (type.kQuant()) return KQuant.quantize(type, x);

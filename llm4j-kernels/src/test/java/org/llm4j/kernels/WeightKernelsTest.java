@@ -16,21 +16,9 @@ class WeightKernelsTest {
 
     /** A mapped matrix (rows, cols) of the given type, starting at an odd byte to prove unaligned loads. */
     static Weight.Mapped mapped(Arena arena, float[] values, DType type, int rows, int cols) {
-        if (type.quantized()) {
-            byte[] q = Quant.quantize(type, values);
-            MemorySegment seg = arena.allocate(q.length + 1).asSlice(1);
-            MemorySegment.copy(MemorySegment.ofArray(q), 0, seg, 0, q.length);
-            return new Weight.Mapped(seg, type, rows, cols);
-        }
-        MemorySegment seg = arena.allocate(type.byteSize(values.length) + 1).asSlice(1);
-        for (int i = 0; i < values.length; i++) {
-            switch (type) {
-                case F32 -> seg.set(Weight.Mapped.F, 4L * i, values[i]);
-                case F16 -> seg.set(Weight.Mapped.H, 2L * i, Float.floatToFloat16(values[i]));
-                case BF16 -> seg.set(Weight.Mapped.H, 2L * i, (short) (Float.floatToRawIntBits(values[i]) >>> 16));
-                case Q8_0, Q4_0, Q4_K, Q6_K -> throw new AssertionError();
-            }
-        }
+        byte[] bytes = Quant.encode(type, values);
+        MemorySegment seg = arena.allocate(bytes.length + 1).asSlice(1);
+        MemorySegment.copy(MemorySegment.ofArray(bytes), 0, seg, 0, bytes.length);
         return new Weight.Mapped(seg, type, rows, cols);
     }
 
