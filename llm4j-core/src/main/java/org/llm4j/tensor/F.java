@@ -548,13 +548,11 @@ public final class F {
                 }
                 K.matmulNN(dP, 0, k, po, dQ, 0, t, t, hd, false); // dQ = dS·K
                 K.matmulTN(dP, 0, q, po, dK, 0, t, t, hd, false); // dK = dSᵀ·Q
-                for (int i = 0; i < t; i++) {
+                for (int i = 0; i < t; i++) {   // three lane adds per row (one scalar loop over the three did not vectorise)
                     int row = (bi * t + i) * c3 + h * hd;
-                    for (int d = 0; d < hd; d++) {
-                        dx[row + d] += dQ[i * hd + d];
-                        dx[row + c + d] += dK[i * hd + d];
-                        dx[row + 2 * c + d] += dV[i * hd + d];
-                    }
+                    K.axpy(1f, dQ, i * hd, dx, row, hd);
+                    K.axpy(1f, dK, i * hd, dx, row + c, hd);
+                    K.axpy(1f, dV, i * hd, dx, row + 2 * c, hd);
                 }
             });
         }, qkv);

@@ -13,9 +13,10 @@ import org.llm4j.tensor.Tensor;
 /**
  * Splits the B windows of a batch into S equal shards and runs each shard's forward and backward
  * as one task (kernels inside run single-threaded), so every op of the step — not only the matrix
- * products — uses all cores, and no thread waits at each kernel's barrier. Each shard's
- * parameter gradients go to its own buffers ({@link Tensor#redirectLeafGradients}); they are
- * then summed into the parameters in shard order. The loss is the mean over the whole batch.
+ * products — uses all cores, and no thread waits at each kernel's barrier. Shard 0 accumulates
+ * into the parameters' own gradients; every other shard's go to its own buffers
+ * ({@link Tensor#redirectLeafGradients}), then added to the parameters' in shard order (one
+ * buffer fewer to clear and add than a buffer per shard). The loss is the mean over the whole batch.
  *
  * <p>Determinism: S depends on the batch and model sizes only ({@link #shardsFor}), never on the machine, and
  * each shard draws dropout from its own generator seeded from the model's in shard order, so a
@@ -59,7 +60,7 @@ public final class DataParallelStep {
         ys = new int[shards][rows * time];
         rngs = new Rng[shards];
         for (int s = 0; s < shards; s++) {
-            sinks[s] = new IdentityHashMap<>();
+            sinks[s] = s == 0 ? null : new IdentityHashMap<>();
             rngs[s] = new Rng(0);
         }
         losses = new float[shards];
@@ -77,22 +78,19 @@ public final class DataParallelStep {
             System.arraycopy(x, s * n, xs[s], 0, n);
             System.arraycopy(y, s * n, ys[s], 0, n);
             rngs[s].setState(model.dropoutRng().nextLong());
-            for (float[] g : sinks[s].values()) Arrays.fill(g, 0f);
+            if (sinks[s] != null) for (float[] g : sinks[s].values()) Arrays.fill(g, 0f);
         }
         Parallel.forEachTask(shards, s -> {
-            try (var redirect = Tensor.redirectLeafGradients(sinks[s])) {
+            try (var redirect = Tensor.redirectLeafGradients(sinks[s])) {   // shard 0: null, the parameters' own
                 Tensor loss = F.crossEntropy(model.forward(xs[s], rows, time, rngs[s]), ys[s], -1);
                 F.scale(loss, 1f / shards).backward(); // each shard holds 1/S of the batch's tokens
                 losses[s] = loss.item();
             }
         });
         for (Tensor p : params.values()) {
-            float[] g = null;
-            for (int s = 0; s < shards; s++) {
+            for (int s = 1; s < shards; s++) {
                 float[] part = sinks[s].get(p);
-                if (part == null) continue;
-                if (g == null) g = p.gradBuffer();
-                F.kernels().axpy(1f, part, 0, g, 0, part.length);
+                if (part != null) F.kernels().axpy(1f, part, 0, p.gradBuffer(), 0, part.length);
             }
         }
         float sum = 0f;

@@ -277,8 +277,8 @@ final class VectorWeights {
         FloatVector a0 = FloatVector.fromArray(F8, dd, nb).neg();
         for (int b = 0; b < nb; b++, at += 18, qo += 32) {
             ShortVector w = (ShortVector) ByteVector.fromMemorySegment(B16, seg, at + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
-            IntVector p = w.and((short) 15).mul(ShortVector.fromArray(S16, q, qo))
-                    .add(w.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S16, q, qo + 16))).reinterpretAsInts();
+            ShortVector wh = w.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).and(0x000f000f).reinterpretAsShorts();
+            IntVector p = w.and((short) 15).mul(ShortVector.fromArray(S16, q, qo)).add(wh.mul(ShortVector.fromArray(S16, q, qo + 16))).reinterpretAsInts();
             a0 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
                     .convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, dd[b]), a0);
         }
