@@ -33,3 +33,6 @@ med() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+
 mj=$(med "${j[@]}"); mp=$(med "${p[@]}")
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; threads $threads; rounds $rounds"
 echo "median: llm4j $mj tok/s, pytorch $mp tok/s, ratio $(awk -v a="$mj" -v b="$mp" 'BEGIN {printf "%.2f", a/b}')x"
+# Each round pairs two adjacent runs, so its own ratio sees the same host episode on both sides.
+rs=(); for i in "${!j[@]}"; do rs+=("$(awk -v a="${j[$i]}" -v b="${p[$i]}" 'BEGIN {printf "%.2f", a/b}')"); done
+echo "per-round ratios: ${rs[*]}; median $(med "${rs[@]}")x"
