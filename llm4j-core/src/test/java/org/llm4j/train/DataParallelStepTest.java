@@ -36,4 +36,29 @@ class DataParallelStepTest {
             for (Tensor p : m.parameters().values()) p.zeroGrad();
         }
     }
+
+    // Shard 0 adds into the parameters' own gradients: gradients already there (accumulation over
+    // several batches before a step) must be kept, not overwritten, and the other shard added once.
+    @Test
+    void shardsAccumulateOntoExistingGradients() {
+        LanguageModel m = new GPTConfig(11, 8, 2, 2, 8, 0f, 1e-5f).build(5);
+        int b = 4, t = 8;
+        Rng rng = new Rng(21);
+        int[] x1 = new int[b * t], y1 = new int[b * t], x2 = new int[b * t], y2 = new int[b * t];
+        for (int i = 0; i < x1.length; i++) { x1[i] = rng.nextInt(11); y1[i] = rng.nextInt(11); x2[i] = rng.nextInt(11); y2[i] = rng.nextInt(11); }
+        DataParallelStep whole = new DataParallelStep(m.parameters(), 1, b, t);
+        whole.run(m, x1, y1);
+        whole.run(m, x2, y2);
+        Map<String, float[]> ref = new LinkedHashMap<>();
+        m.parameters().forEach((k, p) -> { ref.put(k, p.grad().clone()); p.zeroGrad(); });
+        DataParallelStep sharded = new DataParallelStep(m.parameters(), 2, b, t);
+        sharded.run(m, x1, y1);
+        sharded.run(m, x2, y2);
+        for (var e : m.parameters().entrySet()) {
+            float[] a = e.getValue().grad(), r = ref.get(e.getKey());
+            double scale = 1e-12, err = 0;
+            for (int i = 0; i < a.length; i++) { scale = Math.max(scale, Math.abs(r[i])); err = Math.max(err, Math.abs(a[i] - r[i])); }
+            assertThat(err / scale).as(e.getKey()).isLessThan(1e-5);
+        }
+    }
 }
