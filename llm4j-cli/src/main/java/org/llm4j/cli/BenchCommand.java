@@ -128,7 +128,7 @@ public class BenchCommand implements Callable<Integer> {
         m.setTraining(false);
         if (writeGguf != null) {
             if (!(m instanceof org.llm4j.model.Llama) && !(m instanceof org.llm4j.model.GPT)) throw new IllegalArgumentException("--write-gguf needs --model llama, gpt or gpt2-124m");
-            org.llm4j.format.Quantization t = org.llm4j.format.Quantization.parse(dtype);
+            org.llm4j.format.Quantization t = org.llm4j.format.Quantization.parse("--dtype", dtype);
             org.llm4j.tokenizer.Tokenizer vocabulary = m instanceof org.llm4j.model.Llama ? placeholderVocabulary(m.vocabSize()) : byteLevelPlaceholder(m.vocabSize());
             org.llm4j.format.GgufModels.write(writeGguf, m, vocabulary, t, m instanceof org.llm4j.model.Llama ? "random-llama" : "random-gpt2");
             w.printf("wrote %s: %s, %,d parameters, %s, %.1f MiB%n", writeGguf, m.config(), m.parameterCount(), t, java.nio.file.Files.size(writeGguf) / 1048576.0);

@@ -32,7 +32,7 @@ public class QuantizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Quantization t = Quantization.parse(type);
+        Quantization t = Quantization.parse("--type", type);
         Path file = Path.of(model);
         ModelFiles.Loaded loaded = Common.loadModel(model, tokenizer);
         LanguageModel lm = loaded.model();

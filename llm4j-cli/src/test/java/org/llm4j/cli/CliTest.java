@@ -325,7 +325,7 @@ class CliTest {
     }
 
     @Test
-    void benchmarksRunTinyConfigurations() {
+    void benchmarksRunTinyConfigurations(@TempDir Path dir) {
         Run t = run("bench", "train", "--n-layer", "1", "--n-embd", "8", "--n-head", "2", "--block-size", "8", "--batch-size", "2",
                 "--iters", "2", "--warmup", "1");
         assertThat(t.code()).as(t.err()).isZero();
@@ -347,6 +347,11 @@ class CliTest {
         Run bad = run("bench", "train", "--shapes", "8x8x8");
         assertThat(bad.code()).isEqualTo(2);
         assertThat(bad.err()).contains("unknown options");
+        Run badDtype = run("bench", "generate", "--model", "llama", "--n-layer", "1", "--n-embd", "32", "--n-head", "2",
+                "--write-gguf", dir.resolve("x.gguf").toString(), "--dtype", "q5_k");
+        assertThat(badDtype.code()).isEqualTo(2);
+        assertThat(badDtype.err()).contains("--dtype must be one of").doesNotContain("--type");
+        assertThat(dir.resolve("x.gguf")).doesNotExist();
     }
 
     @Test

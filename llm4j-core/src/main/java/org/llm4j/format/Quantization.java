@@ -30,12 +30,12 @@ public enum Quantization {
         return valueOf(type.name());
     }
 
-    /** From a name such as q4_k_m (any case); the error lists the names. */
-    public static Quantization parse(String name) {
+    /** From a name such as q4_k_m (any case) given as the option named; the error names the option and lists the names. */
+    public static Quantization parse(String option, String name) {
         try {
             return valueOf(name.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--type must be one of " + names() + ", got '" + name + "'");
+            throw new IllegalArgumentException(option + " must be one of " + names() + ", got '" + name + "'");
         }
     }
 

@@ -33,8 +33,8 @@ class GgufKQuantTest {
         assertThat(q.matrixType("blk.1.attn_q.weight", 96, 8, false)).isEqualTo(DType.Q8_0);
         assertThat(Quantization.Q6_K.matrixType("output.weight", 100, 8, true)).isEqualTo(DType.F32);
         assertThat(Quantization.Q4_K.matrixType("output.weight", 512, 8, true)).isEqualTo(DType.Q4_K);
-        assertThat(Quantization.parse("q4_k_m")).isEqualTo(Quantization.Q4_K_M);
-        assertThatThrownBy(() -> Quantization.parse("q5_k")).hasMessageContaining("--type must be one of").hasMessageContaining("q4_k_m");
+        assertThat(Quantization.parse("--type", "q4_k_m")).isEqualTo(Quantization.Q4_K_M);
+        assertThatThrownBy(() -> Quantization.parse("--type", "q5_k")).hasMessageContaining("--type must be one of").hasMessageContaining("q4_k_m");
     }
 
     @Test
