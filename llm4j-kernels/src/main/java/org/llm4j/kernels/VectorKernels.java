@@ -813,6 +813,13 @@ public final class VectorKernels implements Kernels {
         Parallel.forRange(threads, n, 4 * L, PARALLEL_ELEMENTS, body);
     }
 
+    // Whether elementwise(n, ...) would run one chunk on the calling thread (Parallel.forRange's
+    // rule for these arguments): a kernel called on short ranges in a hot loop can then call its
+    // range loop directly and skip building the task object.
+    private boolean oneChunk(int n) {
+        return threads <= 1 || n < 2 * PARALLEL_ELEMENTS;
+    }
+
     @Override
     public void gelu(float[] x, int xOff, float[] out, int outOff, int n) {
         if (n <= 0) return;
@@ -987,7 +994,7 @@ public final class VectorKernels implements Kernels {
         if (n <= 0) return;
         check(xOff, n, x);
         check(yOff, n, y);
-        if (n < 2 * PARALLEL_ELEMENTS) axpyRange(alpha, x, xOff, y, yOff, n);   // one chunk: no task object
+        if (oneChunk(n)) axpyRange(alpha, x, xOff, y, yOff, n);
         else elementwise(n, (ci, s, e) -> axpyRange(alpha, x, xOff + s, y, yOff + s, e - s));
     }
 

@@ -299,7 +299,6 @@ final class VectorWeights {
 
     private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
     private static final java.lang.foreign.ValueLayout.OfLong J64 = java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
-    private static final java.lang.foreign.ValueLayout.OfInt J32 = java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
 
     /**
      * KQuant.roundActivation of x[off..off + k) with lanes, the same bits: max|x| by lanes (exact),
@@ -455,7 +454,6 @@ final class VectorWeights {
         }
         return VectorMath.sum(a0) - 32 * VectorMath.sum(bias);
     }
-
 
     // KQuant.chunk32 in lanes, the same operations (Q4_K: (d·sc)·q − dmin·m, not fused; Q6_K:
     // (d·sc)·(q − 32)): the 32 values at flat index e (a multiple of 32) into dst[dOff..].
