@@ -408,22 +408,13 @@ public final class GPT extends Module implements LanguageModel {
     // Head hh for n query rows at positions t0..t0+n-1 against cached keys 0..t0+n-1 of layer l.
     private void attendBatch(Kernels k, float[] qkv, KvCache kv, int l, int hh, int t0, int n, float[] y) {
         int c = cfg.nEmbd(), hd = c / cfg.nHead(), off = hh * hd, len = t0 + n;
-        float scale = (float) (1.0 / Math.sqrt(hd));
-        float[] q = new float[n * hd], kh = new float[len * hd], vh = new float[len * hd]; // (n, hd), (len, hd), (len, hd)
-        float[] s = new float[n * len], yh = new float[n * hd];                          // (n, len), (n, hd)
+        float[] q = new float[n * hd], kh = new float[len * hd], vh = new float[len * hd], yh = new float[n * hd];
         for (int i = 0; i < n; i++) System.arraycopy(qkv, i * 3 * c + off, q, i * hd, hd);
         for (int j = 0; j < len; j++) {
             System.arraycopy(kv.k[l], j * c + off, kh, j * hd, hd);
             System.arraycopy(kv.v[l], j * c + off, vh, j * hd, hd);
         }
-        k.matmulNT(q, 0, kh, 0, s, 0, n, hd, len, false);
-        for (int i = 0; i < n; i++) {
-            int row = i * len, visible = t0 + i + 1;
-            for (int j = 0; j < visible; j++) s[row + j] *= scale;
-            java.util.Arrays.fill(s, row + visible, row + len, Float.NEGATIVE_INFINITY);
-        }
-        k.softmaxRows(s, 0, n, len);
-        k.matmulNN(s, 0, vh, 0, yh, 0, n, len, hd, false);
+        PromptAttention.head(k, q, kh, vh, yh, t0, n, hd, 0);
         for (int i = 0; i < n; i++) System.arraycopy(yh, i * hd, y, i * c + off, hd);
     }
 

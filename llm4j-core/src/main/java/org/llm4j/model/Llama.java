@@ -260,7 +260,7 @@ public final class Llama extends Module implements LanguageModel {
             rmsNorm(k, s.x, b.mlpNorm.data, s.xb, n);
             k.matmul(s.xb, 0, b.gate.weight(), true, s.hb, 0, n, false); // (n, H)
             k.matmul(s.xb, 0, b.up.weight(), true, s.hb2, 0, n, false);  // (n, H)
-            swiglu(s.hb, s.hb2, n * cfg.hiddenDim());
+            k.swiglu(s.hb, 0, s.hb2, 0, n * cfg.hiddenDim());
             k.matmul(s.hb, 0, b.down.weight(), true, s.xb, 0, n, false);
             k.axpy(1f, s.xb, 0, s.x, 0, n * c);                          // x = x + mlp(rms_2(x))
         }
@@ -314,38 +314,19 @@ public final class Llama extends Module implements LanguageModel {
         for (int j = 0; j < len; j++) k.axpy(att[j], kv.v[l], (from + j) * kvd + kvOff, y, yOff + h * hs, hs);
     }
 
-    // Query head h of the n prompt rows q (n, C) at positions t0..t0+n-1 attends to the cache:
-    // S = Q·Kᵀ/√hs over positions 0..t0+n-1, causal (and sliding-window) mask, softmax, Y = P·V,
+    // Query head h of the n prompt rows q (n, C) at positions t0..t0+n-1 attends to the cache,
     // through key/value head h / (nHeads / nKvHeads): attend's operations as matrix products.
     private void attendBatch(Kernels k, float[] q, KvCache kv, int l, int h, int t0, int n, float[] y) {
         int c = cfg.dim(), hs = cfg.headSize(), kvd = cfg.kvDim(), kvOff = (h / (cfg.nHeads() / cfg.nKvHeads())) * hs;
-        int len = t0 + n, w = cfg.slidingWindow();
-        float scale = (float) (1.0 / Math.sqrt(hs));
-        float[] qh = new float[n * hs], kh = new float[len * hs], vh = new float[len * hs];
-        float[] sc = new float[n * len], yh = new float[n * hs];
+        int len = t0 + n;
+        float[] qh = new float[n * hs], kh = new float[len * hs], vh = new float[len * hs], yh = new float[n * hs];
         for (int i = 0; i < n; i++) System.arraycopy(q, i * c + h * hs, qh, i * hs, hs);
         for (int j = 0; j < len; j++) {
             System.arraycopy(kv.k[l], j * kvd + kvOff, kh, j * hs, hs);
             System.arraycopy(kv.v[l], j * kvd + kvOff, vh, j * hs, hs);
         }
-        k.matmulNT(qh, 0, kh, 0, sc, 0, n, hs, len, false);
-        for (int i = 0; i < n; i++) {
-            int row = i * len, upto = t0 + i, from = w > 0 ? Math.max(0, upto - w + 1) : 0;
-            java.util.Arrays.fill(sc, row, row + from, Float.NEGATIVE_INFINITY);
-            for (int j = from; j <= upto; j++) sc[row + j] *= scale;
-            java.util.Arrays.fill(sc, row + upto + 1, row + len, Float.NEGATIVE_INFINITY);
-        }
-        k.softmaxRows(sc, 0, n, len);
-        k.matmulNN(sc, 0, vh, 0, yh, 0, n, len, hs, false);
+        PromptAttention.head(k, qh, kh, vh, yh, t0, n, hs, cfg.slidingWindow());
         for (int i = 0; i < n; i++) System.arraycopy(yh, i * hs, y, i * c + h * hs, hs);
-    }
-
-    // SwiGLU (Shazeer 2020): gate = silu(gate) ⊙ up, with silu(z) = z·σ(z).
-    private static void swiglu(float[] gate, float[] up, int n) {
-        for (int i = 0; i < n; i++) {
-            float z = gate[i];
-            gate[i] = z * (1.0f / (1.0f + (float) Math.exp(-z))) * up[i];
-        }
     }
 
     // Logits (V) of residual row x[off..off + C): final RMSNorm, then x·headᵀ.

@@ -42,6 +42,27 @@ class LlamaTest {
         assertThatThrownBy(() -> m.stepBatch(List.of(ca, ca), new int[] {1, 2})).hasMessageContaining("twice");
     }
 
+    /**
+     * A long prompt attends in blocks of query rows, each against only the keys it can see: after
+     * a first prefill (so the second starts at t0 > 0), with and without a sliding window, the
+     * logits and the cache it leaves (checked through the next step) match one step at a time.
+     */
+    @Test
+    void longPrefillInBlocksMatchesSteps() {
+        for (int window : new int[] {0, 50}) {
+            LlamaConfig c = new LlamaConfig(37, 24, 40, 2, 6, 2, 200, 1e-5f, 10000f, LlamaConfig.RopeStyle.HALF_SPLIT, false,
+                    false, window, RopeScaling.NONE);
+            Llama m = new Llama(c, 5);
+            int[] tokens = new int[170];
+            for (int i = 0; i < tokens.length; i++) tokens[i] = (i * 7 + 3) % 37;
+            DecodeState stepped = m.newState(), prefilled = m.newState();
+            float[] want = steps(m, stepped, tokens);
+            m.prefill(prefilled, java.util.Arrays.copyOf(tokens, 21));
+            Fixtures.assertClose("prefill window " + window, m.prefill(prefilled, java.util.Arrays.copyOfRange(tokens, 21, 170)), want, 1e-5);
+            Fixtures.assertClose("step after prefill, window " + window, m.step(prefilled, 11), m.step(stepped, 11), 1e-5);
+        }
+    }
+
     @Test
     void copiedStateIsIndependent() {
         Llama m = new Llama(cfg(LlamaConfig.RopeStyle.HALF_SPLIT, true), 3);

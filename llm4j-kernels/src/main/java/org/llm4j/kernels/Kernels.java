@@ -79,6 +79,12 @@ public interface Kernels {
     /** x = tanh(x), in place. */
     void tanh(float[] x, int off, int n);
 
+    /**
+     * SwiGLU's gating (Shazeer 2020), in place: gate = silu(gate) ⊙ up, with silu(z) = z·σ(z):
+     * the Llama MLP between its gate/up and down projections.
+     */
+    void swiglu(float[] gate, int gOff, float[] up, int uOff, int n);
+
     /** Σ x[i]. */
     float sum(float[] x, int off, int n);
 

@@ -167,6 +167,14 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void swiglu(float[] gate, int gOff, float[] up, int uOff, int n) {
+        for (int i = 0; i < n; i++) {
+            float z = gate[gOff + i];
+            gate[gOff + i] = z * (1.0f / (1.0f + (float) Math.exp(-z))) * up[uOff + i];
+        }
+    }
+
+    @Override
     public void tanh(float[] x, int off, int n) {
         for (int i = off; i < off + n; i++) x[i] = (float) Math.tanh(x[i]);
     }

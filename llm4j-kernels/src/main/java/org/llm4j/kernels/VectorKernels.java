@@ -959,6 +959,28 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void swiglu(float[] gate, int gOff, float[] up, int uOff, int n) {
+        if (n <= 0) return;
+        check(gOff, n, gate);
+        check(uOff, n, up);
+        if (oneChunk(n)) swigluRange(gate, gOff, up, uOff, n);
+        else elementwise(n, (ci, s, e) -> swigluRange(gate, gOff + s, up, uOff + s, e - s));
+    }
+
+    private static void swigluRange(float[] g, int gOff, float[] u, int uOff, int n) {
+        int bound = S.loopBound(n), i = 0;
+        for (; i < bound; i += L) {
+            FloatVector z = FloatVector.fromArray(S, g, gOff + i);
+            z.mul(sigmoid(z)).mul(FloatVector.fromArray(S, u, uOff + i)).intoArray(g, gOff + i);
+        }
+        if (i < n) {
+            VectorMask<Float> in = S.indexInRange(0, n - i);
+            FloatVector z = FloatVector.fromArray(S, g, gOff + i, in);
+            z.mul(sigmoid(z)).mul(FloatVector.fromArray(S, u, uOff + i, in)).intoArray(g, gOff + i, in);
+        }
+    }
+
+    @Override
     public void tanh(float[] x, int off, int n) {
         if (n <= 0) return;
         check(off, n, x);

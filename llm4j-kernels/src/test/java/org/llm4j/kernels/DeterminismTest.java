@@ -68,6 +68,7 @@ class DeterminismTest {
         sameBits("geluBackward", y, (k, out) -> k.geluBackward(x, 0, y, 0, out, 0, n));
         sameBits("sigmoid", x, (k, out) -> k.sigmoid(out, 0, n));
         sameBits("tanh", x, (k, out) -> k.tanh(out, 0, n));
+        sameBits("swiglu", x, (k, out) -> k.swiglu(out, 0, y, 0, n));
         sameBits("axpy", y, (k, out) -> k.axpy(0.3f, x, 0, out, 0, n));
         sameBits("scale", y, (k, out) -> k.scale(out, 0, n, 0.3f));
         sameBits("sum", new float[1], (k, out) -> out[0] = k.sum(x, 0, n));

@@ -282,6 +282,28 @@ class VectorKernelsTest {
     }
 
     @Test
+    void swigluMatchesScalar() {
+        for (int n : lengths()) {
+            int off = randomOffset();
+            float[] g = randomArray(off, n), u = randomArray(off, n);
+            for (int i = 0; i < g.length; i++) g[i] *= i % 5 == 0 ? 40f : 4f; // saturated σ: silu(z) -> z and -> -0
+            float[] gs = g.clone(), gv = g.clone();
+            scalar.swiglu(gs, off, u, off, n);
+            vector.swiglu(gv, off, u, off, n);
+            assertClose("swiglu n=" + n, gs, gv, off, n, 1e-5);
+            assertGuards("swiglu n=" + n, g, gv, off, n);
+        }
+        // silu(z)·u against the definition in double
+        float[] g = {-30f, -2f, -0.5f, 0f, 0.5f, 2f, 30f, 100f}, u = {1f, 2f, -1f, 3f, 0.5f, -2f, 1f, 0.25f};
+        float[] gv = g.clone();
+        vector.swiglu(gv, 0, u, 0, g.length);
+        for (int i = 0; i < g.length; i++) {
+            double want = g[i] / (1 + Math.exp(-g[i])) * u[i];
+            assertThat((double) gv[i]).as("swiglu(%s, %s)", g[i], u[i]).isCloseTo(want, org.assertj.core.data.Offset.offset(1e-6 * Math.max(1, Math.abs(want))));
+        }
+    }
+
+    @Test
     void sumDotAndSumOfSquares() {
         for (int n : lengths()) {
             int aOff = randomOffset(), bOff = randomOffset();
