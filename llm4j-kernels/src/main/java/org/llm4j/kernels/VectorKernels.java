@@ -228,7 +228,7 @@ public final class VectorKernels implements Kernels {
                 if (layout == TN) packAT(a, aOff, m, pc, Math.min(KC, k - pc), 0, m, ap, pc * mPad);
                 else packA(a, aOff, k, pc, Math.min(KC, k - pc), 0, m, ap, pc * mPad);
             });
-            Parallel.forChunks(t, n, chunk(n, t, NR, 8 * NR), (i, j0, j1) ->
+            Parallel.forChunks(t, n, chunk(n, t, NR, 4 * NR), (i, j0, j1) ->
                     gemmBlock(layout, a, aOff, b, bOff, wb, c, cOff, m, k, n, acc, 0, m, j0, j1, ap, mPad, null, 0));
         } else {
             int nPad = roundUp(n, NR);
@@ -246,8 +246,11 @@ public final class VectorKernels implements Kernels {
     // multiple of align and at least minLen. Chunk boundaries only move whole tiles between
     // threads, never change a tile's sums. NOTE: one of this machine's two cores often runs
     // 30-40% slower than the other (another tenant on the host); with one chunk per thread the
-    // fast core then sat idle for a third of each call.
-    private static final int CHUNKS_PER_THREAD = 4;
+    // fast core then sat idle for a third of each call. Eight chunks a thread of at least 64
+    // columns (was four of at least 128): a 768-column product split 6 ways left the thread that
+    // finished first waiting on the other's last chunk, ~8% of a 124M prompt's samples; two
+    // threads, alternating JVMs, 256x768x768 went from 69-111 to 116-155 GFLOP/s.
+    private static final int CHUNKS_PER_THREAD = 8;
 
     private static int chunk(int len, int t, int align, int minLen) {
         if (t == 1) return len;
