@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.llm4j.kernels.Kernels;
+import org.llm4j.kernels.Weight;
 import org.llm4j.nn.Module;
 import org.llm4j.tensor.F;
 import org.llm4j.tensor.Rng;
@@ -230,9 +231,8 @@ public final class Llama extends Module implements LanguageModel {
         for (int l = 0; l < blocks.length; l++) {
             Block b = blocks[l];
             rmsNorm(k, s.x, b.attnNorm.data, s.xb, n);
-            k.matmul(s.xb, 0, b.wq.weight(), true, s.q, 0, n, false);    // (n, C)
-            k.matmul(s.xb, 0, b.wk.weight(), true, s.k, 0, n, false);    // (n, KV)
-            k.matmul(s.xb, 0, b.wv.weight(), true, s.v, 0, n, false);    // (n, KV)
+            // q (n, C), k and v (n, KV): one call, so a prompt's input is rounded and packed once
+            k.matmulEach(s.xb, 0, n, new Weight[] {b.wq.weight(), b.wk.weight(), b.wv.weight()}, new float[][] {s.q, s.k, s.v});
             if (b.bq != null) {
                 for (int i = 0; i < n; i++) {
                     k.axpy(1f, b.bq.data, 0, s.q, i * c, c);
@@ -258,8 +258,7 @@ public final class Llama extends Module implements LanguageModel {
             k.matmul(s.y, 0, b.wo.weight(), true, s.xb, 0, n, false);
             k.axpy(1f, s.xb, 0, s.x, 0, n * c);                          // x = x + attn(rms_1(x))
             rmsNorm(k, s.x, b.mlpNorm.data, s.xb, n);
-            k.matmul(s.xb, 0, b.gate.weight(), true, s.hb, 0, n, false); // (n, H)
-            k.matmul(s.xb, 0, b.up.weight(), true, s.hb2, 0, n, false);  // (n, H)
+            k.matmulEach(s.xb, 0, n, new Weight[] {b.gate.weight(), b.up.weight()}, new float[][] {s.hb, s.hb2}); // (n, H) each
             k.swiglu(s.hb, 0, s.hb2, 0, n * cfg.hiddenDim());
             k.matmul(s.hb, 0, b.down.weight(), true, s.xb, 0, n, false);
             k.axpy(1f, s.xb, 0, s.x, 0, n * c);                          // x = x + mlp(rms_2(x))

@@ -39,6 +39,17 @@ public interface Kernels {
     void matmul(float[] a, int aOff, Weight w, boolean transposed, float[] c, int cOff, int m, boolean accumulate);
 
     /**
+     * C_i(M, N_i) = A(M,K) · W_iᵀ for several weights stored (N_i, K) that read the same input, as
+     * a block's query/key/value or gate/up projections: the same results as one
+     * {@code matmul(a, aOff, ws[i], true, cs[i], 0, m, false)} each, bit for bit. Implementations
+     * may prepare A once (rounding and packing) and run the products as one parallel job.
+     */
+    default void matmulEach(float[] a, int aOff, int m, Weight[] ws, float[][] cs) {
+        if (ws.length != cs.length) throw new IllegalArgumentException(ws.length + " weights but " + cs.length + " outputs");
+        for (int i = 0; i < ws.length; i++) matmul(a, aOff, ws[i], true, cs[i], 0, m, false);
+    }
+
+    /**
      * Before a cold process's first real product with w: runs the matrix-vector loops that
      * products with w take (one and {@link #FEW_ROWS} rows) on a tiny slice of it until they run
      * at compiled speed, at most budgetNanos. On a fresh JVM the Vector API loops run interpreted,

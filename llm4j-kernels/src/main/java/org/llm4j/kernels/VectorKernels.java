@@ -122,6 +122,54 @@ public final class VectorKernels implements Kernels {
         }
     }
 
+    @Override
+    public void matmulEach(float[] a, int aOff, int m, Weight[] ws, float[][] cs) {
+        if (ws.length != cs.length) throw new IllegalArgumentException(ws.length + " weights but " + cs.length + " outputs");
+        if (!promptProducts(m, ws)) {
+            Kernels.super.matmulEach(a, aOff, m, ws, cs);
+            return;
+        }
+        // A prompt's products with mapped weights of one type and width, each at least as wide as
+        // A is tall (gemm's column-split path): A is rounded (quantized weights) and packed once,
+        // and every weight's column chunks run as one job, each chunk exactly as gemm runs it.
+        Weight.Mapped w0 = (Weight.Mapped) ws[0];
+        int k = w0.cols();
+        check(aOff, (long) m * k, a);
+        int[] firstChunk = new int[ws.length + 1];
+        long muladds = 0;
+        for (int i = 0; i < ws.length; i++) {
+            int n = ws[i].rows();
+            check(0, (long) m * n, cs[i]);
+            muladds += (long) m * n * k;
+            firstChunk[i + 1] = firstChunk[i] + (n + chunk(n, threads, NR, 4 * NR) - 1) / chunk(n, threads, NR, 4 * NR);
+        }
+        int t = muladds < PARALLEL_MULADDS ? 1 : threads;
+        boolean round = ScalarKernels.roundsActivation(w0, true);
+        float[] x = round ? VectorWeights.roundedRows(w0.type(), threads, a, aOff, m, k) : a;
+        int xOff = round ? 0 : aOff, mPad = roundUp(m, MR);
+        float[] ap = SCRATCH.get().shared(mPad * k);
+        Parallel.run(t, (k + KC - 1) / KC, (blk, s0, e0) -> {
+            int pc = blk * KC;
+            packA(x, xOff, k, pc, Math.min(KC, k - pc), 0, m, ap, pc * mPad);
+        });
+        Parallel.run(t, firstChunk[ws.length], (ci, s0, e0) -> {
+            int i = 0;
+            while (ci >= firstChunk[i + 1]) i++;
+            int n = ws[i].rows(), len = chunk(n, threads, NR, 4 * NR), j0 = (ci - firstChunk[i]) * len;
+            gemmBlock(NT, x, xOff, null, 0, (Weight.Mapped) ws[i], cs[i], 0, m, k, n, false, 0, m, j0, Math.min(n, j0 + len), ap, mPad, null, 0);
+        });
+    }
+
+    // Whether matmulEach can share A's preparation: more rows than the matrix-vector path takes,
+    // mapped weights of one type and width, each with at least as many rows (output columns) as A.
+    private static boolean promptProducts(int m, Weight[] ws) {
+        if (m <= SKINNY_ROWS || ws.length == 0 || !(ws[0] instanceof Weight.Mapped w0) || w0.cols() == 0) return false;
+        for (Weight w : ws) {
+            if (!(w instanceof Weight.Mapped mw) || mw.type() != w0.type() || mw.cols() != w0.cols() || mw.rows() < m) return false;
+        }
+        return true;
+    }
+
     private static final java.util.Set<String> WARMED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @Override

@@ -84,6 +84,51 @@ class WeightKernelsTest {
         }
     }
 
+    /**
+     * matmulEach (a block's q/k/v or gate/up products with one input) gives each output the bits
+     * of its own matmul: in the shared path (rows > FEW_ROWS, mapped weights of one type and
+     * width, each at least as wide as A is tall) and in the fallbacks (few rows, mixed types,
+     * a heap weight, a weight narrower than A).
+     */
+    @Test
+    void productsSharingAnInputGiveTheBitsOfEachProductAlone() {
+        Random r = new Random(17);
+        int k = 256;
+        try (Arena arena = Arena.ofShared()) {
+            for (DType t : new DType[] {DType.F32, DType.F16, DType.Q8_0, DType.Q4_0, DType.Q4_K, DType.Q6_K}) {
+                int[] ns = {160, 48, 80};
+                Weight[] same = new Weight[ns.length];
+                for (int i = 0; i < ns.length; i++) same[i] = mapped(arena, random(r, ns[i] * k), t, ns[i], k);
+                // mixed: a weight narrower than A is tall (32 < 40 rows) and one of another type or on the heap
+                Weight[] mixed = {same[0], mapped(arena, random(r, 32 * k), t, 32, k),
+                        t == DType.F32 ? Weight.Heap.of(random(r, 64 * k), 64, k) : mapped(arena, random(r, 64 * k), DType.F32, 64, k)};
+                for (int variant = 0; variant < 3; variant++) {
+                    int m = variant == 0 ? 5 : 40;
+                    Weight[] ws = variant == 2 ? mixed : same;
+                    float[] a = random(r, m * k + 3);
+                    int[] widths = java.util.Arrays.stream(ws).mapToInt(Weight::rows).toArray();
+                    float[][] got = new float[ws.length][], want = new float[ws.length][];
+                    for (int i = 0; i < ws.length; i++) {
+                        got[i] = new float[m * widths[i]];
+                        want[i] = new float[m * widths[i]];
+                        java.util.Arrays.fill(got[i], Float.NaN); // overwritten, never accumulated onto
+                        VECTOR.matmul(a, 3, ws[i], true, want[i], 0, m, false);
+                    }
+                    VECTOR.matmulEach(a, 3, m, ws, got);
+                    for (int i = 0; i < ws.length; i++) {
+                        VectorKernelsTest.assertSameBits(t + " m=" + m + " weight " + i, want[i], got[i]);
+                    }
+                    float[] scalar = new float[m * widths[1]];
+                    SCALAR.matmul(a, 3, ws[1], true, scalar, 0, m, false);
+                    VectorKernelsTest.assertClose(t + " m=" + m + " against the scalar twin", scalar, got[1], 0, m * widths[1], 2e-3);
+                }
+            }
+            Weight w = mapped(arena, random(r, 64 * k), DType.Q8_0, 64, k);
+            assertThatThrownBy(() -> VECTOR.matmulEach(new float[20 * k], 0, 20, new Weight[] {w, w}, new float[][] {new float[20 * 64]}))
+                    .hasMessageContaining("2 weights but 1 outputs");
+        }
+    }
+
     @Test
     void mappedF32GivesTheSameBitsAsTheHeap() {
         Random r = new Random(11);
