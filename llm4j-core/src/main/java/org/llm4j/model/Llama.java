@@ -267,13 +267,7 @@ public final class Llama extends Module implements LanguageModel {
 
     // RMSNorm (Zhang and Sennrich 2019) of each row: out = x / √(mean(x²) + eps) ⊙ gain.
     private void rmsNorm(Kernels k, float[] x, float[] gain, float[] out, int n) {
-        int c = cfg.dim();
-        for (int r = 0; r < n; r++) {
-            int o = r * c;
-            float ms = k.dot(x, o, x, o, c) / c + cfg.normEps();
-            float inv = (float) (1.0 / Math.sqrt(ms));
-            for (int j = 0; j < c; j++) out[o + j] = gain[j] * (inv * x[o + j]);
-        }
+        k.rmsNorm(x, 0, gain, out, 0, n, cfg.dim(), cfg.normEps());
     }
 
     // cos and sin of pos·f_j for the hs/2 pairs j of a head; float arithmetic as llama2.c.

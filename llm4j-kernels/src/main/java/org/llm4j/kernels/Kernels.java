@@ -78,6 +78,12 @@ public interface Kernels {
     void layerNormBackward(float[] dout, int dOff, float[] x, int xOff, float[] gamma, float[] mean, float[] rstd,
                            float[] dx, int dxOff, float[] dgamma, float[] dbeta, int rows, int cols);
 
+    /**
+     * RMS normalisation over the last axis (Zhang and Sennrich 2019), Llama's norm: each row
+     * out = gain ⊙ (x / √(dot(x, x)/cols + eps)), with the row's dot product as {@link #dot}.
+     */
+    void rmsNorm(float[] x, int xOff, float[] gain, float[] out, int outOff, int rows, int cols, float eps);
+
     /** GELU, tanh approximation (GPT-2's gelu_new): 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))). */
     void gelu(float[] x, int xOff, float[] out, int outOff, int n);
 

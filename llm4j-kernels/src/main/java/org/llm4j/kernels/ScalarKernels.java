@@ -167,6 +167,15 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void rmsNorm(float[] x, int xOff, float[] gain, float[] out, int outOff, int rows, int cols, float eps) {
+        for (int r = 0; r < rows; r++) {
+            int xi = xOff + r * cols, oi = outOff + r * cols;
+            float inv = (float) (1.0 / Math.sqrt(dot(x, xi, x, xi, cols) / cols + eps));
+            for (int j = 0; j < cols; j++) out[oi + j] = gain[j] * (inv * x[xi + j]);
+        }
+    }
+
+    @Override
     public void swiglu(float[] gate, int gOff, float[] up, int uOff, int n) {
         for (int i = 0; i < n; i++) {
             float z = gate[gOff + i];

@@ -1010,6 +1010,29 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void rmsNorm(float[] x, int xOff, float[] gain, float[] out, int outOff, int rows, int cols, float eps) {
+        if (rows <= 0 || cols <= 0) return;
+        check(xOff, (long) rows * cols, x);
+        check(outOff, (long) rows * cols, out);
+        check(0, cols, gain);
+        Parallel.forRange(threads, rows, 1, minRows(cols), (ci, r0, r1) -> {
+            int bound = S.loopBound(cols);
+            for (int r = r0; r < r1; r++) {
+                int xi = xOff + r * cols, oi = outOff + r * cols;
+                // the row's sum of squares as dot(x, x): one chunk for any row up to REDUCE_CHUNK
+                float ms = (cols <= REDUCE_CHUNK ? dotRange(x, xi, x, xi, cols) : dot(x, xi, x, xi, cols)) / cols + eps;
+                float inv = (float) (1.0 / Math.sqrt(ms));
+                FloatVector iv = FloatVector.broadcast(S, inv);
+                int j = 0;
+                for (; j < bound; j += L) {
+                    FloatVector.fromArray(S, gain, j).mul(iv.mul(FloatVector.fromArray(S, x, xi + j))).intoArray(out, oi + j);
+                }
+                for (; j < cols; j++) out[oi + j] = gain[j] * (inv * x[xi + j]);
+            }
+        });
+    }
+
+    @Override
     public void swiglu(float[] gate, int gOff, float[] up, int uOff, int n) {
         if (n <= 0) return;
         check(gOff, n, gate);

@@ -118,20 +118,28 @@ final class VectorWeights {
             Quant.roundActivation(x, off, k, q, qOff, d, dOff);
             return;
         }
+        roundBlocks(x, off, k, q, qOff, d, dOff, null, 0);
+    }
+
+    // roundActivation's lanes; with xr given, the rounded values q·d as floats go to xr[xrOff..]
+    // instead (the same bits as q[p]·d[p/32]: q is an integer below 128 in magnitude, exact in a
+    // float) and q, d are not written.
+    private static void roundBlocks(float[] x, int off, int k, short[] q, int qOff, float[] d, int dOff, float[] xr, int xrOff) {
         // 256-bit species named as constants throughout: a species computed from L left the
         // conversion's lane count unknown to C2, which then ran the conversion's Java fallback.
         for (int b = 0, o = off; b < k / 32; b++, o += 32) {
             FloatVector m = FloatVector.fromArray(F8, x, o).abs();
             for (int j = 8; j < 32; j += 8) m = m.max(FloatVector.fromArray(F8, x, o + j).abs());
             float amax = m.reduceLanes(VectorOperators.MAX);
-            float db = amax / 127f, id = db != 0f ? 1f / db : 0f;
-            d[dOff + b] = Float.float16ToFloat(Float.floatToFloat16(db));
+            float db = amax / 127f, id = db != 0f ? 1f / db : 0f, dh = Float.float16ToFloat(Float.floatToFloat16(db));
+            if (xr == null) d[dOff + b] = dh;
             for (int j = 0; j < 32; j += 8) {
                 FloatVector v = FloatVector.fromArray(F8, x, o + j).mul(id);
                 FloatVector t = (FloatVector) v.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0);
                 FloatVector f = v.sub(t);   // exact: |v| <= 127
                 t = t.add(1f, f.compare(VectorOperators.GE, 0.5f)).sub(1f, f.compare(VectorOperators.LE, -0.5f));
-                ((ShortVector) t.convertShape(VectorOperators.F2S, ShortVector.SPECIES_128, 0)).intoArray(q, qOff + b * 32 + j);
+                if (xr != null) t.mul(dh).intoArray(xr, xrOff + b * 32 + j);
+                else ((ShortVector) t.convertShape(VectorOperators.F2S, ShortVector.SPECIES_128, 0)).intoArray(q, qOff + b * 32 + j);
             }
         }
     }
@@ -154,6 +162,10 @@ final class VectorWeights {
             int[] sums = kq ? new int[k / 16] : null;
             int blockShift = kq ? 8 : 5;   // 256- or 32-value blocks
             for (int i = i0; i < i1; i++) {
+                if (!kq && INT_DOT) {
+                    roundBlocks(a, aOff + i * k, k, null, 0, null, 0, xr, i * k); // q·d straight from the lanes
+                    continue;
+                }
                 if (kq) roundActivationK(a, aOff + i * k, k, q, 0, d, 0, sums, 0);
                 else roundActivation(a, aOff + i * k, k, q, 0, d, 0);
                 for (int p = 0; p < k; p++) xr[i * k + p] = q[p] * d[p >> blockShift];

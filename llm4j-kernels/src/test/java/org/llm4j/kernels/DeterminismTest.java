@@ -46,6 +46,7 @@ class DeterminismTest {
     void rowKernels(int rows, int cols) {
         float[] x = random(rows * cols), dout = random(rows * cols), gamma = random(cols), beta = random(cols);
         sameBits("softmaxRows", x, (k, out) -> k.softmaxRows(out, 0, rows, cols));
+        sameBits("rmsNorm", new float[rows * cols], (k, out) -> k.rmsNorm(x, 0, gamma, out, 0, rows, cols, 1e-5f));
         sameBits("layerNorm", new float[rows * cols], (k, out) -> k.layerNorm(x, 0, gamma, beta, out, 0, null, null, rows, cols, 1e-5f));
         float[] mean = new float[rows], rstd = new float[rows];
         new ScalarKernels().layerNorm(x, 0, gamma, beta, new float[rows * cols], 0, mean, rstd, rows, cols, 1e-5f);

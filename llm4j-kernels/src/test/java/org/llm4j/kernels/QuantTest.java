@@ -150,6 +150,13 @@ class QuantTest {
         VectorWeights.roundActivation(x, 0, k, qv, 0, dv, 0);
         assertThat(qv).isEqualTo(q);
         assertThat(dv).isEqualTo(d);
+        // The prompt path's rows, rounded in lanes straight to q·d floats (three rows of x)
+        float[] rows = new float[3 * k];
+        for (int i = 0; i < 3; i++) System.arraycopy(x, 0, rows, i * k, k);
+        float[] xr = VectorWeights.roundedRows(DType.Q8_0, 2, rows, 0, 3, k);
+        for (int i = 0; i < 3 * k; i++) {
+            assertThat(Float.floatToRawIntBits(xr[i])).as("rounded row element %d", i).isEqualTo(Float.floatToRawIntBits(q[i % k] * d[(i % k) / 32]));
+        }
         assertThat(new short[] {q[65], q[66], q[67], q[68], q[69], q[70], q[71], q[72], q[73], q[74]})
                 .containsExactly((short) 3, (short) -3, (short) 1, (short) -1, (short) 0, (short) 0, (short) 127, (short) -127, (short) 2, (short) -2);
         for (int i = 0; i < k; i++) {

@@ -186,6 +186,33 @@ class VectorKernelsTest {
     }
 
     @Test
+    void rmsNorm() {
+        for (int rows : new int[] {1, 5, 40}) {
+            for (int cols : new int[] {1, 3, 17, 33, 768, 1001}) {
+                int xOff = randomOffset(), oOff = randomOffset();
+                float[] x = randomArray(xOff, rows * cols);
+                for (int i = xOff; i < xOff + rows * cols; i++) x[i] = x[i] * 3f + 0.5f;
+                float[] gain = randomArray(0, cols);
+                float[] out0 = randomArray(oOff, rows * cols);
+                Arrays.fill(out0, oOff, oOff + rows * cols, Float.NaN);
+                float[] os = out0.clone(), ov = out0.clone();
+                scalar.rmsNorm(x, xOff, gain, os, oOff, rows, cols, 1e-5f);
+                vector.rmsNorm(x, xOff, gain, ov, oOff, rows, cols, 1e-5f);
+                String what = "rmsNorm rows=%d cols=%d".formatted(rows, cols);
+                assertClose(what, os, ov, oOff, rows * cols, 1e-5 * Math.sqrt(cols));
+                assertGuards(what, out0, ov, oOff, rows * cols);
+                // against the definition in double, first row
+                double ss = 0;
+                for (int j = 0; j < cols; j++) ss += (double) x[xOff + j] * x[xOff + j];
+                for (int j = 0; j < cols; j++) {
+                    double want = gain[j] * x[xOff + j] / Math.sqrt(ss / cols + 1e-5);
+                    assertThat((double) ov[oOff + j]).as(what + " element " + j).isCloseTo(want, org.assertj.core.data.Offset.offset(1e-5 * (1 + Math.abs(want))));
+                }
+            }
+        }
+    }
+
+    @Test
     void layerNormBackward() {
         for (int rows : new int[] {1, 5, 33, 100}) {
             for (int cols : new int[] {1, 3, 17, 33, 768, 1001}) {
