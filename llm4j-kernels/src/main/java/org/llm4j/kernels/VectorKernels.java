@@ -129,8 +129,8 @@ public final class VectorKernels implements Kernels {
             Kernels.super.matmulEach(a, aOff, m, ws, cs);
             return;
         }
-        // A prompt's products with mapped weights of one type and width, each at least as wide as
-        // A is tall (gemm's column-split path): A is rounded (quantized weights) and packed once,
+        // A prompt's products with mapped weights of one width and rounding, each at least as wide
+        // as A is tall (gemm's column-split path): A is rounded (quantized weights) and packed once,
         // and every weight's column chunks run as one job, each chunk exactly as gemm runs it.
         Weight.Mapped w0 = (Weight.Mapped) ws[0];
         int k = w0.cols();
@@ -161,13 +161,19 @@ public final class VectorKernels implements Kernels {
     }
 
     // Whether matmulEach can share A's preparation: more rows than the matrix-vector path takes,
-    // mapped weights of one type and width, each with at least as many rows (output columns) as A.
+    // mapped weights of one width that round A alike (none for F32/F16/BF16, Q8_0 blocks for
+    // Q8_0/Q4_0, Q8_K for Q4_K/Q6_K: a Q4_K_M block's Q6_K attn_v shares q and k's rounding),
+    // each with at least as many rows (output columns) as A.
     private static boolean promptProducts(int m, Weight[] ws) {
         if (m <= SKINNY_ROWS || ws.length == 0 || !(ws[0] instanceof Weight.Mapped w0) || w0.cols() == 0) return false;
         for (Weight w : ws) {
-            if (!(w instanceof Weight.Mapped mw) || mw.type() != w0.type() || mw.cols() != w0.cols() || mw.rows() < m) return false;
+            if (!(w instanceof Weight.Mapped mw) || rounding(mw.type()) != rounding(w0.type()) || mw.cols() != w0.cols() || mw.rows() < m) return false;
         }
         return true;
+    }
+
+    private static int rounding(DType t) {
+        return !t.quantized() ? 0 : t.kQuant() ? 2 : 1;
     }
 
     private static final java.util.Set<String> WARMED = java.util.concurrent.ConcurrentHashMap.newKeySet();

@@ -99,12 +99,18 @@ class WeightKernelsTest {
                 int[] ns = {160, 48, 80};
                 Weight[] same = new Weight[ns.length];
                 for (int i = 0; i < ns.length; i++) same[i] = mapped(arena, random(r, ns[i] * k), t, ns[i], k);
-                // mixed: a weight narrower than A is tall (32 < 40 rows) and one of another type or on the heap
+                // mixed: a weight narrower than A is tall (32 < 40 rows) and one of another rounding or on the heap
                 Weight[] mixed = {same[0], mapped(arena, random(r, 32 * k), t, 32, k),
                         t == DType.F32 ? Weight.Heap.of(random(r, 64 * k), 64, k) : mapped(arena, random(r, 64 * k), DType.F32, 64, k)};
-                for (int variant = 0; variant < 3; variant++) {
+                // alike: another type that rounds A the same way (Q4_K_M's Q6_K attn_v beside Q4_K), shared
+                DType twin = switch (t) {
+                    case F32 -> DType.BF16; case F16 -> DType.F32; case Q8_0 -> DType.Q4_0; case Q4_0 -> DType.Q8_0;
+                    case Q4_K -> DType.Q6_K; case Q6_K -> DType.Q4_K; default -> t;
+                };
+                Weight[] alike = {same[0], same[1], mapped(arena, random(r, 64 * k), twin, 64, k)};
+                for (int variant = 0; variant < 4; variant++) {
                     int m = variant == 0 ? 5 : 40;
-                    Weight[] ws = variant == 2 ? mixed : same;
+                    Weight[] ws = variant == 2 ? mixed : variant == 3 ? alike : same;
                     float[] a = random(r, m * k + 3);
                     int[] widths = java.util.Arrays.stream(ws).mapToInt(Weight::rows).toArray();
                     float[][] got = new float[ws.length][], want = new float[ws.length][];
