@@ -135,15 +135,18 @@ public final class VectorKernels implements Kernels {
         Weight.Mapped w0 = (Weight.Mapped) ws[0];
         int k = w0.cols();
         check(aOff, (long) m * k, a);
-        int[] firstChunk = new int[ws.length + 1];
         long muladds = 0;
         for (int i = 0; i < ws.length; i++) {
-            int n = ws[i].rows();
-            check(0, (long) m * n, cs[i]);
-            muladds += (long) m * n * k;
-            firstChunk[i + 1] = firstChunk[i] + (n + chunk(n, threads, NR, 4 * NR) - 1) / chunk(n, threads, NR, 4 * NR);
+            check(0, (long) m * ws[i].rows(), cs[i]);
+            muladds += (long) m * ws[i].rows() * k;
         }
         int t = muladds < PARALLEL_MULADDS ? 1 : threads;
+        // weight i's column chunks (gemm's split of its columns) are the job's chunks firstChunk[i]..
+        int[] len = new int[ws.length], firstChunk = new int[ws.length + 1];
+        for (int i = 0; i < ws.length; i++) {
+            len[i] = columnChunk(ws[i].rows(), t);
+            firstChunk[i + 1] = firstChunk[i] + (ws[i].rows() + len[i] - 1) / len[i];
+        }
         boolean round = ScalarKernels.roundsActivation(w0, true);
         float[] x = round ? VectorWeights.roundedRows(w0.type(), threads, a, aOff, m, k) : a;
         int xOff = round ? 0 : aOff, mPad = roundUp(m, MR);
@@ -155,8 +158,8 @@ public final class VectorKernels implements Kernels {
         Parallel.run(t, firstChunk[ws.length], (ci, s0, e0) -> {
             int i = 0;
             while (ci >= firstChunk[i + 1]) i++;
-            int n = ws[i].rows(), len = chunk(n, threads, NR, 4 * NR), j0 = (ci - firstChunk[i]) * len;
-            gemmBlock(NT, x, xOff, null, 0, (Weight.Mapped) ws[i], cs[i], 0, m, k, n, false, 0, m, j0, Math.min(n, j0 + len), ap, mPad, null, 0);
+            int n = ws[i].rows(), j0 = (ci - firstChunk[i]) * len[i];
+            gemmBlock(NT, x, xOff, null, 0, (Weight.Mapped) ws[i], cs[i], 0, m, k, n, false, 0, m, j0, Math.min(n, j0 + len[i]), ap, mPad, null, 0);
         });
     }
 
@@ -282,7 +285,7 @@ public final class VectorKernels implements Kernels {
                 if (layout == TN) packAT(a, aOff, m, pc, Math.min(KC, k - pc), 0, m, ap, pc * mPad);
                 else packA(a, aOff, k, pc, Math.min(KC, k - pc), 0, m, ap, pc * mPad);
             });
-            Parallel.forChunks(t, n, chunk(n, t, NR, 4 * NR), (i, j0, j1) ->
+            Parallel.forChunks(t, n, columnChunk(n, t), (i, j0, j1) ->
                     gemmBlock(layout, a, aOff, b, bOff, wb, c, cOff, m, k, n, acc, 0, m, j0, j1, ap, mPad, null, 0));
         } else {
             int nPad = roundUp(n, NR);
@@ -305,6 +308,12 @@ public final class VectorKernels implements Kernels {
     // finished first waiting on the other's last chunk, ~8% of a 124M prompt's samples; two
     // threads, alternating JVMs, 256x768x768 went from 69-111 to 116-155 GFLOP/s.
     private static final int CHUNKS_PER_THREAD = 8;
+
+    // Columns per chunk when a product splits its n output columns over t threads (gemm's
+    // column split, and matmulEach's chunks of each weight).
+    private static int columnChunk(int n, int t) {
+        return chunk(n, t, NR, 4 * NR);
+    }
 
     private static int chunk(int len, int t, int align, int minLen) {
         if (t == 1) return len;
@@ -1025,8 +1034,7 @@ public final class VectorKernels implements Kernels {
             int bound = S.loopBound(cols);
             for (int r = r0; r < r1; r++) {
                 int xi = xOff + r * cols, oi = outOff + r * cols;
-                // the row's sum of squares as dot(x, x): one chunk for any row up to REDUCE_CHUNK
-                float ms = (cols <= REDUCE_CHUNK ? dotRange(x, xi, x, xi, cols) : dot(x, xi, x, xi, cols)) / cols + eps;
+                float ms = dot(x, xi, x, xi, cols) / cols + eps;
                 float inv = (float) (1.0 / Math.sqrt(ms));
                 FloatVector iv = FloatVector.broadcast(S, inv);
                 int j = 0;
