@@ -114,6 +114,7 @@ public final class VectorKernels implements Kernels {
                     else VectorWeights.gemvCols(t, m, a, aOff, mw, c, cOff, accumulate);
                 } else if (ScalarKernels.roundsActivation(mw, transposed)) {
                     check(aOff, (long) m * k, a);
+                    Interleaved.of(mw, threads);   // panels then come from the copy
                     gemm(NT, VectorWeights.roundedRows(mw.type(), threads, a, aOff, m, k), 0, null, 0, mw, c, cOff, m, k, n, accumulate);
                 } else {
                     gemm(transposed ? NT : NN, a, aOff, null, 0, mw, c, cOff, m, k, n, accumulate);
@@ -148,6 +149,7 @@ public final class VectorKernels implements Kernels {
             firstChunk[i + 1] = firstChunk[i] + (ws[i].rows() + len[i] - 1) / len[i];
         }
         boolean round = ScalarKernels.roundsActivation(w0, true);
+        for (Weight w : ws) Interleaved.of((Weight.Mapped) w, threads);
         float[] x = round ? VectorWeights.roundedRows(w0.type(), threads, a, aOff, m, k) : a;
         int xOff = round ? 0 : aOff, mPad = roundUp(m, MR);
         float[] ap = SCRATCH.get().shared(mPad * k);
@@ -193,7 +195,8 @@ public final class VectorKernels implements Kernels {
         java.lang.foreign.MemorySegment.copy(mw.seg(), java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0, one, 0, 1);
         java.lang.foreign.MemorySegment.ofArray(one).get(java.lang.foreign.ValueLayout.JAVA_FLOAT, 0);
         java.lang.foreign.MemorySegment.ofArray(new byte[4]).get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0);
-        int rows = Math.min(8, mw.rows()), cols = Math.min(Math.max(64, mw.type().blockSize), mw.cols());
+        // 16 rows: a Q8_0/Q4_0 slice then has an interleaved copy, and its kernels compile too
+        int rows = Math.min(Interleaved.eligible(mw) ? Interleaved.ROWS : 8, mw.rows()), cols = Math.min(Math.max(64, mw.type().blockSize), mw.cols());
         // A slice of the real mapping: the loops see the same segment class as later.
         Weight.Mapped tiny = new Weight.Mapped(mw.seg().asSlice(0, mw.type().byteSize((long) rows * cols)), mw.type(), rows, cols);
         int k = transposed ? cols : rows, n = transposed ? rows : cols, m = Math.min(FEW_ROWS, 4);

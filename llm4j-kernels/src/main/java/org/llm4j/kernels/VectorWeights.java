@@ -103,7 +103,7 @@ final class VectorWeights {
     private static final class QScratch {
         short[] q = new short[0];
         float[] d = new float[0], xr = new float[0];
-        int[] sums = new int[0];
+        int[] sums = new int[0], qi = new int[0];
     }
 
     private static final ThreadLocal<QScratch> QSCRATCH = ThreadLocal.withInitial(QScratch::new);
@@ -200,6 +200,11 @@ final class VectorWeights {
             floatLaneRows(t, w, m, roundedRows(w.type(), t, vec, vecOff, m, k), out, outOff, acc, minRows);
             return;
         }
+        MemorySegment il = Interleaved.of(w, t);
+        if (il != null) {
+            gemvInterleaved(t, w, il, m, vec, vecOff, out, outOff, acc);
+            return;
+        }
         QScratch s = QSCRATCH.get();
         if (s.q.length < m * k) s.q = new short[m * k];
         if (s.d.length < 2 * m * nb) s.d = new float[2 * m * nb];
@@ -227,6 +232,149 @@ final class VectorWeights {
                 }
             }
         });
+    }
+
+    // ---- Products with an interleaved copy (Interleaved: 16 rows side by side) ----
+    // The activation rows are rounded to Q8_0 blocks as for the row kernels; each value q goes in
+    // both halves of an int (qi), so one 32-bit broadcast gives the 16-bit lanes of a product, and
+    // each block's d is kept times 2^112 (dq), undoing the exponent offset of the scales' f16 bits
+    // moved up as float bits (see rowScales). Q4_0 takes its −8 off the block's int32 sums as
+    // 8·Σq_x (c8). A block's f16 scales of rows 0..7 (low halves of the ints) and 8..15 (high
+    // halves) become float bits of 2^-112 times their value: sign to bit 31, exponent and mantissa
+    // up 13 bits (exact for normal and subnormal f16; Interleaved keeps no matrix with an infinite
+    // or NaN scale). These lane expressions are written out in each kernel: as helper methods C2
+    // left some calls out and boxed the vectors (10 against 19 G weights/s). The groups of 16 rows are split over the threads; each group's outputs depend
+    // on its own rows only, so the bits do not depend on the split.
+    private static void gemvInterleaved(int t, Weight.Mapped w, MemorySegment il, int m, float[] vec, int vecOff, float[] out, int outOff, boolean acc) {
+        int rows = w.rows(), k = w.cols(), nb = k / 32, groups = rows / Interleaved.ROWS;
+        QScratch s = QSCRATCH.get();
+        if (s.q.length < m * k) s.q = new short[m * k];
+        if (s.qi.length < m * k) s.qi = new int[m * k];
+        if (s.d.length < 2 * m * nb) s.d = new float[2 * m * nb];
+        if (s.sums.length < m * nb) s.sums = new int[m * nb];
+        short[] q = s.q;
+        int[] qi = s.qi, c8 = s.sums;
+        float[] dq = s.d;
+        boolean q4 = w.type() == DType.Q4_0;
+        for (int i = 0; i < m; i++) {
+            roundActivation(vec, vecOff + i * k, k, q, i * k, dq, i * nb);
+            for (int p = i * k; p < (i + 1) * k; p++) {
+                int v = q4 && (p & 16) != 0 ? q[p] - 16 * q[p - 16] : q[p];   // Q4_0: see q4Group
+                qi[p] = (v & 0xffff) | (v << 16);
+            }
+            for (int b = i * nb; b < (i + 1) * nb; b++) {
+                dq[b] *= 0x1p112f;   // exact: |d| <= 65504 as an f16, and 65504·2^112 < Float.MAX_VALUE
+                if (q4) c8[b] = 8 * blockSum(q, 32 * b);
+            }
+        }
+        int minGroups = Math.max(1, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, Interleaved.ROWS * k));
+        Parallel.forRangeBalanced(t, groups, 1, minGroups, (ci, g0, g1) -> {
+            for (int g = g0; g < g1; g++) {
+                for (int i = 0; i < m; i++) {   // the group's bytes stay in cache for the other vectors
+                    int o = outOff + i * rows + Interleaved.ROWS * g;
+                    if (q4) q4Group(il, (long) g * nb * 288, nb, qi, i * k, dq, c8, i * nb, out, o, acc);
+                    else q8Group(il, (long) g * nb * 544, nb, qi, i * k, dq, i * nb, out, o, acc);
+                }
+            }
+        });
+    }
+
+    // 16 rows' Q4_0 blocks against one rounded activation, in int16 lanes that wrap: a block's
+    // true sum Σ(n − 8)·q is at most 32·8·127 = 32512 in magnitude, so it comes out exact from any
+    // sum that is right modulo 2^16. Chunk e holds n_e + 16·n_(e+16) per lane (the file's byte);
+    // times q_e that is n_e·q_e + 16·n_(e+16)·q_e, so the high nibble (shifted as int32 lanes by an
+    // immediate, masked per half) is multiplied by q'_e = q_(e+16) − 16·q_e (qi's second half of
+    // each block) and the low nibble needs no mask. Lows and highs go to two accumulators (one
+    // chained accumulator measured 8% slower); per block their sum loses 8·Σq (c8), splits into
+    // rows 0..7 (low halves, sign-extended) and 8..15 (high halves), converts, and meets the
+    // block's scales d_w·d_x.
+    private static void q4Group(MemorySegment il, long at, int nb, int[] qi, int qo, float[] dq, int[] c8, int bo, float[] out, int o, boolean acc) {
+        FloatVector lo = FloatVector.zero(F8), hi = FloatVector.zero(F8);
+        for (int b = 0; b < nb; b++, at += 288, qo += 32) {
+            ShortVector a = ShortVector.zero(S16), c = ShortVector.zero(S16);
+            for (int e = 0; e < 16; e++) {
+                ShortVector x = (ShortVector) ByteVector.fromMemorySegment(B16, il, at + 32 + 16 * e, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
+                ShortVector xh = x.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).and(0x000f000f).reinterpretAsShorts();
+                a = a.add(x.mul(IntVector.broadcast(I8, qi[qo + e]).reinterpretAsShorts()));
+                c = c.add(xh.mul(IntVector.broadcast(I8, qi[qo + e + 16]).reinterpretAsShorts()));
+            }
+            IntVector s = a.add(c).sub((short) c8[bo + b]).reinterpretAsInts();
+            IntVector h = IntVector.fromMemorySegment(I8, il, at, LE);
+            FloatVector d = FloatVector.broadcast(F8, dq[bo + b]);
+            lo = ((FloatVector) s.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                    .fma(h.lanewise(VectorOperators.LSHL, 16).and(0x80000000).or(h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000)).reinterpretAsFloats().mul(d), lo);
+            hi = ((FloatVector) s.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                    .fma(h.and(0x80000000).or(h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000)).reinterpretAsFloats().mul(d), hi);
+        }
+        if (acc) {
+            lo = FloatVector.fromArray(F8, out, o).add(lo);
+            hi = FloatVector.fromArray(F8, out, o + 8).add(hi);
+        }
+        lo.intoArray(out, o);
+        hi.intoArray(out, o + 8);
+    }
+
+    // 16 rows' Q8_0 blocks: elements in pairs, |q_w·q_x| <= 128·127, so a pair sums in int16
+    // lanes; each pair's sums split into rows 0..7 and 8..15 as int32 and accumulate per block.
+    private static void q8Group(MemorySegment il, long at, int nb, int[] qi, int qo, float[] dq, int bo, float[] out, int o, boolean acc) {
+        FloatVector lo = FloatVector.zero(F8), hi = FloatVector.zero(F8);
+        for (int b = 0; b < nb; b++, at += 544, qo += 32) {
+            IntVector sl = IntVector.zero(I8), sh = IntVector.zero(I8);
+            for (int e = 0; e < 32; e += 2) {
+                ShortVector x0 = (ShortVector) ByteVector.fromMemorySegment(B16, il, at + 32 + 16 * e, LE).convertShape(VectorOperators.B2S, S16, 0);
+                ShortVector x1 = (ShortVector) ByteVector.fromMemorySegment(B16, il, at + 48 + 16 * e, LE).convertShape(VectorOperators.B2S, S16, 0);
+                IntVector p = x0.mul(IntVector.broadcast(I8, qi[qo + e]).reinterpretAsShorts())
+                        .add(x1.mul(IntVector.broadcast(I8, qi[qo + e + 1]).reinterpretAsShorts())).reinterpretAsInts();
+                sl = sl.add(p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                sh = sh.add(p.lanewise(VectorOperators.ASHR, 16));
+            }
+            IntVector h = IntVector.fromMemorySegment(I8, il, at, LE);
+            FloatVector d = FloatVector.broadcast(F8, dq[bo + b]);
+            lo = ((FloatVector) sl.convert(VectorOperators.I2F, 0)).fma(h.lanewise(VectorOperators.LSHL, 16).and(0x80000000).or(h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000)).reinterpretAsFloats().mul(d), lo);
+            hi = ((FloatVector) sh.convert(VectorOperators.I2F, 0)).fma(h.and(0x80000000).or(h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000)).reinterpretAsFloats().mul(d), hi);
+        }
+        if (acc) {
+            lo = FloatVector.fromArray(F8, out, o).add(lo);
+            hi = FloatVector.fromArray(F8, out, o + 8).add(hi);
+        }
+        lo.intoArray(out, o);
+        hi.intoArray(out, o + 8);
+    }
+
+    // Packs an nr-row panel of W (rows r0.., columns [pc, pc + kc), block-aligned) from the
+    // interleaved copy into dst[base + p·nr + j] as packBT does: the same floats q·d as row().
+    private static void panelInterleaved(MemorySegment il, DType type, int nb, int r0, int nr, int pc, int kc, float[] dst, int base) {
+        boolean q4 = type == DType.Q4_0;
+        int gb = Interleaved.blockBytes(type);
+        for (int h0 = 0; h0 < nr; h0 += Interleaved.ROWS) {
+            int g = (r0 + h0) / Interleaved.ROWS;
+            for (int b = pc / 32; b < (pc + kc) / 32; b++) {
+                long at = ((long) g * nb + b) * gb;
+                IntVector h = IntVector.fromMemorySegment(I8, il, at, LE);
+                FloatVector sLo = h.lanewise(VectorOperators.LSHL, 16).and(0x80000000).or(h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000)).reinterpretAsFloats().mul(0x1p112f), sHi = h.and(0x80000000).or(h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000)).reinterpretAsFloats().mul(0x1p112f);
+                int d0 = base + (32 * b - pc) * nr + h0;
+                if (q4) {
+                    for (int e = 0; e < 16; e++) {
+                        IntVector x = ((ShortVector) ByteVector.fromMemorySegment(B16, il, at + 32 + 16 * e, LE)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0)).reinterpretAsInts();
+                        IntVector xl = x.and(0x000f000f), xh = x.lanewise(VectorOperators.LSHR, 4).and(0x000f000f);
+                        int de = d0 + e * nr, dh = d0 + (e + 16) * nr;
+                        ((FloatVector) xl.and(0xffff).sub(8).convert(VectorOperators.I2F, 0)).mul(sLo).intoArray(dst, de);
+                        ((FloatVector) xl.lanewise(VectorOperators.LSHR, 16).sub(8).convert(VectorOperators.I2F, 0)).mul(sHi).intoArray(dst, de + 8);
+                        ((FloatVector) xh.and(0xffff).sub(8).convert(VectorOperators.I2F, 0)).mul(sLo).intoArray(dst, dh);
+                        ((FloatVector) xh.lanewise(VectorOperators.LSHR, 16).sub(8).convert(VectorOperators.I2F, 0)).mul(sHi).intoArray(dst, dh + 8);
+                    }
+                } else {
+                    for (int e = 0; e < 32; e++) {
+                        IntVector x = ((ShortVector) ByteVector.fromMemorySegment(B16, il, at + 32 + 16 * e, LE)
+                                .convertShape(VectorOperators.B2S, S16, 0)).reinterpretAsInts();
+                        int de = d0 + e * nr;
+                        ((FloatVector) x.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(sLo).intoArray(dst, de);
+                        ((FloatVector) x.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(sHi).intoArray(dst, de + 8);
+                    }
+                }
+            }
+        }
     }
 
     // Σ of the 32 rounded activations of a block (|Σ| <= 32·127: exact in int16 lanes)
@@ -714,8 +862,16 @@ final class VectorWeights {
     // Packed B for C = A·Wᵀ with W (N, K) in place: as VectorKernels.packBT, each W row converted once.
     static void packBT(Weight.Mapped w, int pc, int kc, int jc, int nc, float[] dst, int dOff, float[] rowBuf) {
         int nr = VectorKernels.NR;
+        // a matrix with an interleaved copy (made before the product: Interleaved.of) packs whole
+        // panels from it, 16 rows a vector, and leaves the file's pages alone
+        MemorySegment il = w.interleaved;
+        boolean fromCopy = il != null && il != MemorySegment.NULL && nr % Interleaved.ROWS == 0 && pc % 32 == 0 && kc % 32 == 0;
         for (int jr = 0; jr < nc; jr += nr) {
             int base = dOff + jr * kc, cnt = Math.min(nr, nc - jr);
+            if (fromCopy && cnt == nr && (jc + jr) % Interleaved.ROWS == 0) {
+                panelInterleaved(il, w.type(), w.cols() / 32, jc + jr, nr, pc, kc, dst, base);
+                continue;
+            }
             for (int j = 0; j < nr; j++) {
                 if (j < cnt) {
                     row(w, jc + jr + j, pc, kc, rowBuf);

@@ -44,7 +44,7 @@ public sealed interface Weight permits Weight.Heap, Weight.Mapped {
     /**
      * Little-endian elements of the given type; seg holds exactly rows·cols of them. For block
      * types (Q8_0, Q4_0, Q4_K, Q6_K) each row is a whole number of blocks. The bytes must not
-     * change while the matrix is in use: kernels may keep derived data (BlockScales) beside it.
+     * change while the matrix is in use: kernels may keep derived data (BlockScales, Interleaved) beside it.
      */
     final class Mapped implements Weight {
         static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -54,6 +54,7 @@ public sealed interface Weight permits Weight.Heap, Weight.Mapped {
         private final DType type;
         private final int rows, cols;
         volatile BlockScales.Scales blockScales;   // BlockScales' contiguous copy of the block scales (Q8_0, Q4_0, Q4_K), made on first use
+        volatile MemorySegment interleaved;        // Interleaved's copy of a Q8_0/Q4_0 matrix (NULL: stays in place), made on first use
 
         public Mapped(MemorySegment seg, DType type, int rows, int cols) {
             if (rows < 0 || cols < 0 || cols % type.blockSize != 0) {

@@ -1,0 +1,211 @@
+package org.llm4j.kernels;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Q8_0/Q4_0 matrices copied in groups of 16 rows (Interleaved): the layout as documented, the
+ * products read only the copy and give the integer block sums, the prompt panels packed from it
+ * are the in-place panels bit for bit, and matrices that cannot be copied stay in place.
+ */
+class InterleavedTest {
+    static final DType[] TYPES = {DType.Q8_0, DType.Q4_0};
+
+    // A (rows, k) matrix of random bytes (Q8_0 values include -128, Q4_0 every nibble) with
+    // finite, modest f16 scales, at an odd address.
+    static Weight.Mapped randomMatrix(Arena arena, Random r, DType t, int rows, int k) {
+        byte[] bytes = new byte[Math.toIntExact(t.byteSize((long) rows * k))];
+        r.nextBytes(bytes);
+        for (int b = 0; b < bytes.length / t.blockBytes; b++) {
+            short h = Float.floatToFloat16((float) (r.nextGaussian() * 0.01));
+            bytes[b * t.blockBytes] = (byte) h;
+            bytes[b * t.blockBytes + 1] = (byte) (h >> 8);
+        }
+        MemorySegment seg = arena.allocate(bytes.length + 1).asSlice(1);
+        MemorySegment.copy(MemorySegment.ofArray(bytes), 0, seg, 0, bytes.length);
+        return new Weight.Mapped(seg, t, rows, k);
+    }
+
+    @Test
+    void theCopyHasTheDocumentedLayout() {
+        assumeThat(Interleaved.ENABLED && VectorWeights.INT_DOT).as("interleaving on, 256-bit integer lanes").isTrue();
+        Random r = new Random(3);
+        try (Arena arena = Arena.ofShared()) {
+            for (DType t : TYPES) {
+                int rows = 32, k = 96, nb = k / 32, gb = Interleaved.blockBytes(t);
+                Weight.Mapped w = randomMatrix(arena, r, t, rows, k);
+                MemorySegment il = Interleaved.of(w, 2);
+                assertThat(il).as(t + " copy").isNotNull();
+                assertThat(il.byteSize()).isEqualTo(w.seg().byteSize());
+                for (int g = 0; g < rows / 16; g++) {
+                    for (int b = 0; b < nb; b++) {
+                        long at = ((long) g * nb + b) * gb;
+                        for (int j = 0; j < 8; j++) {
+                            int pair = il.get(ValueLayout.JAVA_INT_UNALIGNED, at + 4L * j);
+                            assertThat((short) pair).isEqualTo(scale(w, 16 * g + j, b));
+                            assertThat((short) (pair >>> 16)).isEqualTo(scale(w, 16 * g + 8 + j, b));
+                        }
+                        for (int i = 0; i < 16; i++) {
+                            int row = 16 * g + (i % 2 == 0 ? i / 2 : 8 + i / 2);
+                            long in = ((long) row * nb + b) * t.blockBytes + 2;
+                            for (int e = 0; e < t.blockBytes - 2; e++) {
+                                assertThat(il.get(ValueLayout.JAVA_BYTE, at + 32 + 16L * e + i)).as(t + " group %d block %d lane %d chunk %d", g, b, i, e)
+                                        .isEqualTo(w.seg().get(ValueLayout.JAVA_BYTE, in + e));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static short scale(Weight.Mapped w, int row, int b) {
+        return w.seg().get(Weight.Mapped.H, ((long) row * (w.cols() / 32) + b) * w.type().blockBytes);
+    }
+
+    /**
+     * Decoding products (1 and 3 vectors) against Σ_blocks d_w·d_x·Σ q_w·q_x in double, and
+     * after the copy exists the file's bytes are overwritten: every product, few-row and prompt,
+     * still gives the same bits, so none reads the file any more.
+     */
+    @Test
+    void productsAreTheIntegerBlockSumsAndReadOnlyTheCopy() {
+        assumeThat(Interleaved.ENABLED && VectorWeights.INT_DOT).as("interleaving on, 256-bit integer lanes").isTrue();
+        Random r = new Random(5);
+        try (Arena arena = Arena.ofShared()) {
+            for (int[] s : new int[][] {{16, 32}, {48, 800}, {32, 2048}, {64, 8192}}) {
+                int n = s[0], k = s[1], nb = k / 32;
+                for (DType t : TYPES) {
+                    Weight.Mapped w = randomMatrix(arena, r, t, n, k);
+                    byte[] bytes = w.seg().toArray(ValueLayout.JAVA_BYTE);
+                    float[][] before = new float[3][];
+                    int[] ms = {1, 3, 40};
+                    float[] a = WeightKernelsTest.random(r, 40 * k);
+                    for (int v = 0; v < ms.length; v++) {
+                        int m = ms[v];
+                        float[] c = new float[m * n];
+                        WeightKernelsTest.VECTOR.matmul(a, 0, w, true, c, 0, m, false);
+                        before[v] = c;
+                        if (m == 40) continue;   // the prompt path: the float GEMM, checked below against the in-place panels
+                        for (int i = 0; i < m; i++) {
+                            short[] qx = new short[k];
+                            float[] dx = new float[nb];
+                            Quant.roundActivation(a, i * k, k, qx, 0, dx, 0);
+                            for (int row = 0; row < n; row++) {
+                                double exact = 0, size = 0;
+                                for (int b = 0; b < nb; b++) {
+                                    long isum = 0, abs = 0;
+                                    int at = (row * nb + b) * t.blockBytes;
+                                    for (int j = 0; j < 32; j++) {
+                                        int qw = t == DType.Q8_0 ? bytes[at + 2 + j]
+                                                : (j < 16 ? bytes[at + 2 + j] & 15 : (bytes[at + 2 + j - 16] & 0xFF) >>> 4) - 8;
+                                        isum += (long) qw * qx[b * 32 + j];
+                                        abs += Math.abs((long) qw * qx[b * 32 + j]);
+                                    }
+                                    double sc = (double) Float.float16ToFloat((short) ((bytes[at] & 0xFF) | bytes[at + 1] << 8)) * dx[b];
+                                    exact += sc * isum;
+                                    size += Math.abs(sc) * abs;
+                                }
+                                assertThat((double) c[i * n + row]).as(t + " " + m + "x" + k + "x" + n + " row " + i + " column " + row)
+                                        .isCloseTo(exact, org.assertj.core.data.Offset.offset(1e-6 * size + 1e-30));
+                            }
+                        }
+                    }
+                    assertThat(w.interleaved).as(t + " copy made").isNotNull().isNotEqualTo(MemorySegment.NULL);
+                    w.seg().fill((byte) 0x7c);   // NaN scales (0x7c7c), values unlike the originals: any read of the file shows
+                    for (int v = 0; v < ms.length; v++) {
+                        float[] c = new float[ms[v] * n];
+                        WeightKernelsTest.VECTOR.matmul(a, 0, w, true, c, 0, ms[v], false);
+                        VectorKernelsTest.assertSameBits(t + " " + ms[v] + "x" + k + "x" + n + " after the file changed", before[v], c);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The prompt GEMM packs its weight panels from the copy: the same bits as from the file, and the same at 1, 2 and 3 threads. */
+    @Test
+    void promptPanelsFromTheCopyAreTheInPlacePanels() {
+        Random r = new Random(7);
+        try (Arena arena = Arena.ofShared()) {
+            for (DType t : TYPES) {
+                int n = 96, k = 32 * 25, m = 37;   // k: more than one KC block of the GEMM
+                Weight.Mapped w = randomMatrix(arena, r, t, n, k);
+                Weight.Mapped inPlace = new Weight.Mapped(w.seg(), t, n, k);
+                inPlace.interleaved = MemorySegment.NULL;
+                float[] a = WeightKernelsTest.random(r, m * k);
+                float[] want = new float[m * n];
+                WeightKernelsTest.VECTOR.matmul(a, 0, inPlace, true, want, 0, m, false);
+                for (int threads = 1; threads <= 3; threads++) {
+                    float[] got = new float[m * n];
+                    new VectorKernels(threads).matmul(a, 0, w, true, got, 0, m, false);
+                    VectorKernelsTest.assertSameBits(t + " prompt product at " + threads + " threads", want, got);
+                }
+                assertThat(w.interleaved != null && w.interleaved != MemorySegment.NULL).isEqualTo(Interleaved.ENABLED && VectorWeights.INT_DOT);
+            }
+        }
+    }
+
+    /** Decoding products give the same bits at any thread count (the groups are split, never a sum). */
+    @Test
+    void decodingProductsDoNotDependOnTheThreadCount() {
+        Random r = new Random(9);
+        try (Arena arena = Arena.ofShared()) {
+            for (DType t : TYPES) {
+                int n = 16 * 37, k = 32 * 40;
+                Weight.Mapped w = randomMatrix(arena, r, t, n, k);
+                for (int m : new int[] {1, 5}) {
+                    float[] a = WeightKernelsTest.random(r, m * k), want = new float[m * n];
+                    new VectorKernels(1).matmul(a, 0, w, true, want, 0, m, false);
+                    for (int threads = 2; threads <= 3; threads++) {
+                        float[] got = new float[m * n];
+                        java.util.Arrays.fill(got, 1f);
+                        new VectorKernels(threads).matmul(a, 0, w, true, got, 0, m, true);   // accumulating onto ones
+                        for (int i = 0; i < got.length; i++) got[i] -= 1f;
+                        float[] plain = new float[m * n];
+                        new VectorKernels(threads).matmul(a, 0, w, true, plain, 0, m, false);
+                        VectorKernelsTest.assertSameBits(t + " m=" + m + " at " + threads + " threads", want, plain);
+                        VectorKernelsTest.assertClose(t + " m=" + m + " accumulated", want, got, 0, want.length, 1e-5);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Matrices that stay in place: rows not a multiple of 16, and an infinite or NaN block scale
+     * (the copy's lane conversion is exact for normal and subnormal scales only). Subnormal and
+     * extreme finite scales go through the copy and agree with the scalar twin.
+     */
+    @Test
+    void oddShapesAndSpecialScalesStayInPlaceAndSubnormalsGoThroughTheCopy() {
+        Random r = new Random(11);
+        try (Arena arena = Arena.ofShared()) {
+            for (DType t : TYPES) {
+                int k = 32 * 10, nb = 10;
+                Weight.Mapped odd = randomMatrix(arena, r, t, 24, k);
+                assertThat(Interleaved.of(odd, 2)).as("24 rows").isNull();
+                Weight.Mapped inf = randomMatrix(arena, r, t, 32, k);
+                inf.seg().set(Weight.Mapped.H, (long) (17 * nb + 3) * t.blockBytes, (short) 0x7c00);
+                assertThat(Interleaved.of(inf, 2)).as("an infinite scale").isNull();
+
+                short[] scales = {(short) 0x0001, (short) 0x83ff, (short) 0x0400, (short) 0xfbff, (short) 0x7bff, (short) 0x8001, 0, (short) 0x8000};
+                Weight.Mapped w = randomMatrix(arena, r, t, 32, k);
+                for (int row = 0; row < 32; row++) w.seg().set(Weight.Mapped.H, (long) (row * nb + row % nb) * t.blockBytes, scales[row % scales.length]);
+                float[] a = WeightKernelsTest.random(r, k), c = new float[32], cs = new float[32];
+                WeightKernelsTest.VECTOR.matmul(a, 0, w, true, c, 0, 1, false);
+                WeightKernelsTest.SCALAR.matmul(a, 0, w, true, cs, 0, 1, false);
+                assertThat(w.interleaved != null && w.interleaved != MemorySegment.NULL).isEqualTo(Interleaved.ENABLED && VectorWeights.INT_DOT);
+                for (int row = 0; row < 32; row++) {
+                    assertThat(c[row]).as(t + " row " + row).isCloseTo(cs[row], org.assertj.core.data.Offset.offset(1e-4f * (1 + Math.abs(cs[row]))));
+                }
+            }
+        }
+    }
+}
