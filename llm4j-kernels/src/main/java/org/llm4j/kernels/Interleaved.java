@@ -11,7 +11,7 @@ import java.lang.foreign.ValueLayout;
  * int32 lanes, a conversion and a scale for every 32 weights. With 16 rows side by side, lane i
  * holding row i's value of the same element, the products of an element for 16 rows come from one
  * load, and the int16 sums, their widening and the scales are paid once per block for all 16
- * rows: on this machine's Zen 3 core a 2048×2048 Q4_0 product in cache went from 13.6 to ~19
+ * rows: on this machine's Zen 3 core a 2048×2048 Q4_0 product in cache went from 11–13 to ~20
  * G weights/s (llama.cpp repacks Q4_0 the same way for AVX2: its "q4_0_8x8" buffers).
  *
  * <p>Layout: group g (rows 16g .. 16g + 15), block b (columns 32b ..) at (g·nb + b)·bytes with nb =
