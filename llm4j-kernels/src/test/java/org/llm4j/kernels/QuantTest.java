@@ -221,32 +221,41 @@ class QuantTest {
                         float[] a = WeightKernelsTest.random(r, m * k), c = new float[m * n], cs = new float[m * n];
                         WeightKernelsTest.VECTOR.matmul(a, 0, w, true, c, 0, m, false);
                         WeightKernelsTest.SCALAR.matmul(a, 0, w, true, cs, 0, m, false);
-                        for (int i = 0; i < m; i++) {
-                            short[] qx = new short[k];
-                            float[] dx = new float[nb];
-                            Quant.roundActivation(a, i * k, k, qx, 0, dx, 0);
-                            for (int row = 0; row < n; row++) {
-                                double exact = 0, size = 0;
-                                for (int b = 0; b < nb; b++) {
-                                    long isum = 0, abs = 0;
-                                    int at = (row * nb + b) * t.blockBytes;
-                                    for (int j = 0; j < 32; j++) {
-                                        int qw = t == DType.Q8_0 ? bytes[at + 2 + j]
-                                                : (j < 16 ? bytes[at + 2 + j] & 15 : (bytes[at + 2 + j - 16] & 0xFF) >>> 4) - 8;
-                                        isum += (long) qw * qx[b * 32 + j];
-                                        abs += Math.abs((long) qw * qx[b * 32 + j]);
-                                    }
-                                    double sc = (double) Float.float16ToFloat((short) ((bytes[at] & 0xFF) | bytes[at + 1] << 8)) * dx[b];
-                                    exact += sc * isum;
-                                    size += Math.abs(sc) * abs;   // lanes hold partial sums: bound by |terms|
-                                }
-                                String what = t + " " + m + "x" + k + "x" + n + " row " + i + " column " + row;
-                                assertThat((double) c[i * n + row]).as(what).isCloseTo(exact, org.assertj.core.data.Offset.offset(1e-6 * size + 1e-30));
-                                assertThat((double) cs[i * n + row]).as("scalar " + what).isCloseTo(exact, org.assertj.core.data.Offset.offset(1e-6 * size + 1e-30));
-                            }
-                        }
+                        assertIntegerBlockSums(t + " " + m + "x" + k + "x" + n, t, bytes, a, c, m, n, k);
+                        assertIntegerBlockSums("scalar " + t + " " + m + "x" + k + "x" + n, t, bytes, a, cs, m, n, k);
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * c (m, n) = x·Wᵀ for W's bytes (n rows of k, Q8_0 or Q4_0) against the hand computation in
+     * double: Σ_blocks d_w·d_x·Σ q_w·q_x with x rounded by Quant.roundActivation, within 1e-6 of
+     * Σ|terms| (the kernels' lanes hold partial sums).
+     */
+    static void assertIntegerBlockSums(String what, DType t, byte[] bytes, float[] a, float[] c, int m, int n, int k) {
+        int nb = k / 32;
+        for (int i = 0; i < m; i++) {
+            short[] qx = new short[k];
+            float[] dx = new float[nb];
+            Quant.roundActivation(a, i * k, k, qx, 0, dx, 0);
+            for (int row = 0; row < n; row++) {
+                double exact = 0, size = 0;
+                for (int b = 0; b < nb; b++) {
+                    long isum = 0, abs = 0;
+                    int at = (row * nb + b) * t.blockBytes;
+                    for (int j = 0; j < 32; j++) {
+                        int qw = t == DType.Q8_0 ? bytes[at + 2 + j]
+                                : (j < 16 ? bytes[at + 2 + j] & 15 : (bytes[at + 2 + j - 16] & 0xFF) >>> 4) - 8;
+                        isum += (long) qw * qx[b * 32 + j];
+                        abs += Math.abs((long) qw * qx[b * 32 + j]);
+                    }
+                    double sc = (double) Float.float16ToFloat((short) ((bytes[at] & 0xFF) | bytes[at + 1] << 8)) * dx[b];
+                    exact += sc * isum;
+                    size += Math.abs(sc) * abs;
+                }
+                assertThat((double) c[i * n + row]).as(what + " row " + i + " column " + row).isCloseTo(exact, org.assertj.core.data.Offset.offset(1e-6 * size + 1e-30));
             }
         }
     }
