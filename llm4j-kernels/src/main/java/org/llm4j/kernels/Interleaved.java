@@ -27,7 +27,8 @@ import java.lang.foreign.ValueLayout;
  * product; from then on its products (decoding and prompt panels alike) read only the copy, so the
  * file's pages are not touched again and the OS may drop them. It is off the Java heap (it counts
  * against {@code -XX:MaxDirectMemorySize}, whose default is the heap's maximum); when it cannot
- * be allocated the matrix is used in place as before, with a one-line warning.
+ * be allocated the matrix, and every matrix after it, is used in place as before, with a
+ * one-line warning.
  * {@code -Dllm4j.interleave=false} keeps every matrix in place (the file's pages only).
  * Matrices whose rows are not a multiple of 16, or with an infinite or NaN block scale, stay in
  * place too.
@@ -37,7 +38,9 @@ final class Interleaved {
 
     static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("llm4j.interleave", "true"));
     static final int ROWS = 16;
-    private static volatile boolean warned;
+    // set when a copy could not be allocated: later matrices stay in place without trying (each
+    // failed direct-memory reservation first waits for a garbage collection)
+    private static volatile boolean exhausted;
 
     /** Row (0..15) of a group held by lane / byte i of a chunk. */
     static int row(int i) {
@@ -51,8 +54,9 @@ final class Interleaved {
 
     /** Whether of() could give a copy for a matrix of this type and shape (before reading its scales). */
     static boolean eligible(Weight.Mapped w) {
-        return ENABLED && VectorWeights.INT_DOT && (w.type() == DType.Q8_0 || w.type() == DType.Q4_0)
-                && w.rows() > 0 && w.rows() % ROWS == 0 && w.cols() > 0;
+        return ENABLED && !exhausted && VectorWeights.INT_DOT && (w.type() == DType.Q8_0 || w.type() == DType.Q4_0)
+                && w.rows() > 0 && w.rows() % ROWS == 0 && w.cols() > 0
+                && (long) w.cols() / 32 * blockBytes(w.type()) <= Integer.MAX_VALUE - 8;   // a group fits a heap array (build)
     }
 
     /** The matrix's interleaved copy, made on first use; null where the matrix stays in place. */
@@ -75,10 +79,10 @@ final class Interleaved {
         try {
             dst = Arena.ofAuto().allocate(bytes, 64);
         } catch (OutOfMemoryError e) {
-            if (!warned) {
-                warned = true;
+            if (!exhausted) {
+                exhausted = true;
                 System.err.println("llm4j: no room for the interleaved copy of a (" + w.rows() + ", " + w.cols() + ") " + type
-                        + " matrix (" + bytes + " bytes; -XX:MaxDirectMemorySize raises the limit): products read the file in place");
+                        + " matrix (" + bytes + " bytes; -XX:MaxDirectMemorySize raises the limit): it and the matrices after it are used in place");
             }
             return MemorySegment.NULL;
         }
@@ -87,10 +91,7 @@ final class Interleaved {
         // A group's 16 rows are contiguous in the file, and its copy is as long: each group goes
         // through two heap arrays (bulk copies in and out, the transposition between them in plain
         // array indexing: ~4x faster than byte-wise segment accesses)
-        long groupBytes = (long) nb * gb;
-        if (groupBytes > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("a (" + w.rows() + ", " + w.cols() + ") " + type + " matrix has rows too long to interleave");
-        }
+        long groupBytes = (long) nb * gb;   // <= Integer.MAX_VALUE - 8 (eligible)
         Parallel.forRange(threads, groups, 1, Math.max(1, (1 << 12) / nb), (ci, g0, g1) -> {
             int values = bb - 2;   // quantized bytes of a block: Q4_0 16, Q8_0 32
             byte[] in = new byte[(int) groupBytes], out = new byte[(int) groupBytes];

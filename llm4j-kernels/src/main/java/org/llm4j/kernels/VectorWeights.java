@@ -341,12 +341,13 @@ final class VectorWeights {
         hi.intoArray(out, o + 8);
     }
 
-    // Packs an nr-row panel of W (rows r0.., columns [pc, pc + kc), block-aligned) from the
-    // interleaved copy into dst[base + p·nr + j] as packBT does: the same floats q·d as row().
-    private static void panelInterleaved(MemorySegment il, DType type, int nb, int r0, int nr, int pc, int kc, float[] dst, int base) {
+    // Packs rows r0 .. r0 + cnt (whole groups) of W, columns [pc, pc + kc) (block-aligned), from
+    // the interleaved copy into an nr-wide panel dst[base + p·nr + j] as packBT does: the same
+    // floats q·d as row().
+    private static void panelInterleaved(MemorySegment il, DType type, int nb, int r0, int cnt, int nr, int pc, int kc, float[] dst, int base) {
         boolean q4 = type == DType.Q4_0;
         int gb = Interleaved.blockBytes(type);
-        for (int h0 = 0; h0 < nr; h0 += Interleaved.ROWS) {
+        for (int h0 = 0; h0 < cnt; h0 += Interleaved.ROWS) {
             int g = (r0 + h0) / Interleaved.ROWS;
             for (int b = pc / 32; b < (pc + kc) / 32; b++) {
                 long at = ((long) g * nb + b) * gb;
@@ -868,8 +869,13 @@ final class VectorWeights {
         boolean fromCopy = il != null && il != MemorySegment.NULL && nr % Interleaved.ROWS == 0 && pc % 32 == 0 && kc % 32 == 0;
         for (int jr = 0; jr < nc; jr += nr) {
             int base = dOff + jr * kc, cnt = Math.min(nr, nc - jr);
-            if (fromCopy && cnt == nr && (jc + jr) % Interleaved.ROWS == 0) {
-                panelInterleaved(il, w.type(), w.cols() / 32, jc + jr, nr, pc, kc, dst, base);
+            if (fromCopy && cnt % Interleaved.ROWS == 0 && (jc + jr) % Interleaved.ROWS == 0) {
+                // whole groups (a matrix with a copy has rows a multiple of 16; with NR = 32 the
+                // last panel may hold one group): the columns past cnt are zero, as below
+                panelInterleaved(il, w.type(), w.cols() / 32, jc + jr, cnt, nr, pc, kc, dst, base);
+                for (int j = cnt; j < nr; j++) {
+                    for (int p = 0; p < kc; p++) dst[base + p * nr + j] = 0f;
+                }
                 continue;
             }
             for (int j = 0; j < nr; j++) {
