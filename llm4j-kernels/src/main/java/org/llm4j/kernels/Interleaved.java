@@ -71,6 +71,12 @@ final class Interleaved {
         return s == MemorySegment.NULL ? null : s;
     }
 
+    /** The copy if of() has made one, else null; makes nothing. */
+    static MemorySegment made(Weight.Mapped w) {
+        MemorySegment s = w.interleaved;
+        return s == MemorySegment.NULL ? null : s;
+    }
+
     private static MemorySegment build(Weight.Mapped w, int threads) {
         DType type = w.type();
         int nb = w.cols() / 32, groups = w.rows() / ROWS, bb = type.blockBytes, gb = blockBytes(type);

@@ -247,6 +247,7 @@ final class VectorWeights {
     // on its own rows only, so the bits do not depend on the split.
     private static void gemvInterleaved(int t, Weight.Mapped w, MemorySegment il, int m, float[] vec, int vecOff, float[] out, int outOff, boolean acc) {
         int rows = w.rows(), k = w.cols(), nb = k / 32, groups = rows / Interleaved.ROWS;
+        long groupBytes = (long) nb * Interleaved.blockBytes(w.type());
         QScratch s = QSCRATCH.get();
         if (s.q.length < m * k) s.q = new short[m * k];
         if (s.qi.length < m * k) s.qi = new int[m * k];
@@ -272,8 +273,8 @@ final class VectorWeights {
             for (int g = g0; g < g1; g++) {
                 for (int i = 0; i < m; i++) {   // the group's bytes stay in cache for the other vectors
                     int o = outOff + i * rows + Interleaved.ROWS * g;
-                    if (q4) q4Group(il, (long) g * nb * 288, nb, qi, i * k, dq, c8, i * nb, out, o, acc);
-                    else q8Group(il, (long) g * nb * 544, nb, qi, i * k, dq, i * nb, out, o, acc);
+                    if (q4) q4Group(il, g * groupBytes, nb, qi, i * k, dq, c8, i * nb, out, o, acc);
+                    else q8Group(il, g * groupBytes, nb, qi, i * k, dq, i * nb, out, o, acc);
                 }
             }
         });
@@ -865,8 +866,8 @@ final class VectorWeights {
         int nr = VectorKernels.NR;
         // a matrix with an interleaved copy (made before the product: Interleaved.of) packs whole
         // panels from it, 16 rows a vector, and leaves the file's pages alone
-        MemorySegment il = w.interleaved;
-        boolean fromCopy = il != null && il != MemorySegment.NULL && nr % Interleaved.ROWS == 0 && pc % 32 == 0 && kc % 32 == 0;
+        MemorySegment il = Interleaved.made(w);
+        boolean fromCopy = il != null && nr % Interleaved.ROWS == 0 && pc % 32 == 0 && kc % 32 == 0;
         for (int jr = 0; jr < nc; jr += nr) {
             int base = dOff + jr * kc, cnt = Math.min(nr, nc - jr);
             if (fromCopy && cnt % Interleaved.ROWS == 0 && (jc + jr) % Interleaved.ROWS == 0) {
