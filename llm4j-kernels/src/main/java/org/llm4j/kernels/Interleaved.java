@@ -47,16 +47,28 @@ final class Interleaved {
         return (i & 1) == 0 ? i >> 1 : 8 + (i >> 1);
     }
 
-    /** Bytes per (group, block): 32 of scales and 16 rows' quantized values. */
+    /**
+     * Bytes per (group, block): for Q8_0/Q4_0 32 of scales and 16 rows' quantized values; for a
+     * Q4_K super-block of 256 values the unpacked scales ({@link #Q4K_VALUES} bytes) and 16 rows'
+     * nibbles.
+     */
     static int blockBytes(DType type) {
-        return ROWS * type.blockBytes;
+        return type == DType.Q4_K ? Q4K_VALUES + ROWS * 128 : ROWS * type.blockBytes;
     }
+
+    /** Bytes of one group (16 rows) of the copy. */
+    static long groupBytes(Weight.Mapped w) {
+        return (long) w.cols() / w.type().blockSize * blockBytes(w.type());
+    }
+
+    /** Where a Q4_K (group, super-block)'s nibbles start: after d, dmin (f16 ints), 8×16 scales and 8×16 mins. */
+    static final int Q4K_VALUES = 64 + 2 * 8 * ROWS;
 
     /** Whether of() could give a copy for a matrix of this type and shape (before reading its scales). */
     static boolean eligible(Weight.Mapped w) {
-        return ENABLED && !exhausted && VectorWeights.INT_DOT && (w.type() == DType.Q8_0 || w.type() == DType.Q4_0)
-                && w.rows() > 0 && w.rows() % ROWS == 0 && w.cols() > 0
-                && (long) w.cols() / 32 * blockBytes(w.type()) <= Integer.MAX_VALUE - 8;   // a group fits a heap array (build)
+        return ENABLED && !exhausted && VectorWeights.INT_DOT && (w.type() == DType.Q8_0 || w.type() == DType.Q4_0 || w.type() == DType.Q4_K)
+                && w.rows() > 0 && w.rows() % ROWS == 0 && w.cols() > 0 && w.cols() % w.type().blockSize == 0
+                && groupBytes(w) <= Integer.MAX_VALUE - 8;   // a group fits a heap array (build)
     }
 
     /** The matrix's interleaved copy, made on first use; null where the matrix stays in place. */
@@ -79,7 +91,7 @@ final class Interleaved {
 
     private static MemorySegment build(Weight.Mapped w, int threads) {
         DType type = w.type();
-        int nb = w.cols() / 32, groups = w.rows() / ROWS, bb = type.blockBytes, gb = blockBytes(type);
+        int nb = w.cols() / type.blockSize, groups = w.rows() / ROWS, bb = type.blockBytes, gb = blockBytes(type);
         long bytes = (long) groups * nb * gb;
         MemorySegment dst;
         try {
@@ -97,14 +109,16 @@ final class Interleaved {
         // A group's 16 rows are contiguous in the file, and its copy is as long: each group goes
         // through two heap arrays (bulk copies in and out, the transposition between them in plain
         // array indexing: ~4x faster than byte-wise segment accesses)
-        long groupBytes = (long) nb * gb;   // <= Integer.MAX_VALUE - 8 (eligible)
+        long groupBytes = (long) nb * gb, fileBytes = (long) ROWS * nb * bb;   // <= Integer.MAX_VALUE - 8 (eligible)
         Parallel.forRange(threads, groups, 1, Math.max(1, (1 << 12) / nb), (ci, g0, g1) -> {
             int values = bb - 2;   // quantized bytes of a block: Q4_0 16, Q8_0 32
-            byte[] in = new byte[(int) groupBytes], out = new byte[(int) groupBytes];
+            byte[] in = new byte[(int) fileBytes], out = new byte[(int) groupBytes];
             int exponents = 0;
             for (int g = g0; g < g1 && exponents == 0; g++) {
-                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, g * groupBytes, in, 0, in.length);
-                for (int i = 0; i < ROWS; i++) {
+                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, g * fileBytes, in, 0, in.length);
+                if (type == DType.Q4_K) {
+                    exponents |= q4k(in, out, nb);
+                } else for (int i = 0; i < ROWS; i++) {
                     int r = row(i);
                     for (int b = 0; b < nb; b++) {
                         int from = (r * nb + b) * bb, to = b * gb;
@@ -119,5 +133,39 @@ final class Interleaved {
             if (exponents != 0) special.set(true);
         });
         return special.get() ? MemorySegment.NULL : dst;
+    }
+
+    // One group of Q4_K rows (in: the file's 16 rows of nb super-blocks) into out; returns 1 if
+    // a d or dmin is infinite or NaN. Per super-block: d as eight ints (row j | row 8 + j << 16),
+    // dmin the same at 32, the 6-bit scale of sub-group c (32 values) of row(i) at byte 64 + 16c + i,
+    // its min at 192 + 16c + i, then the 128 nibble bytes p of each row at Q4K_VALUES + 16p + i (byte
+    // p = 32j + l holding value 64j + l in the low nibble and 64j + 32 + l in the high one, as in the file).
+    private static int q4k(byte[] in, byte[] out, int nb) {
+        int exponents = 0;
+        for (int i = 0; i < ROWS; i++) {
+            int r = row(i);
+            for (int b = 0; b < nb; b++) {
+                int from = (r * nb + b) * 144, to = b * blockBytes(DType.Q4_K);
+                for (int h = 0; h < 2; h++) {
+                    out[to + 32 * h + 2 * i] = in[from + 2 * h];
+                    out[to + 32 * h + 2 * i + 1] = in[from + 2 * h + 1];
+                    exponents |= (in[from + 2 * h + 1] & 0x7c) == 0x7c ? 1 : 0;
+                }
+                for (int c = 0; c < 8; c++) {
+                    int sc, m, s = from + 4;
+                    if (c < 4) {
+                        sc = in[s + c] & 63;
+                        m = in[s + c + 4] & 63;
+                    } else {
+                        sc = (in[s + c + 4] & 0xF) | ((in[s + c - 4] & 0xff) >>> 6) << 4;
+                        m = ((in[s + c + 4] & 0xff) >>> 4) | ((in[s + c] & 0xff) >>> 6) << 4;
+                    }
+                    out[to + 64 + 16 * c + i] = (byte) sc;
+                    out[to + 192 + 16 * c + i] = (byte) m;
+                }
+                for (int p = 0; p < 128; p++) out[to + Q4K_VALUES + 16 * p + i] = in[from + 16 + p];
+            }
+        }
+        return exponents;
     }
 }

@@ -342,6 +342,125 @@ final class VectorWeights {
         hi.intoArray(out, o + 8);
     }
 
+    // ---- Q4_K products with an interleaved copy (Interleaved.q4k: 16 rows side by side) ----
+    // The activation is rounded to Q8_K blocks as for the row kernels (qi: each q in both halves of
+    // an int; dq: the super-block's d times 2^112, see gemvInterleaved; sums: its 32-value sums).
+    private static void gemvInterleavedK(int t, Weight.Mapped w, MemorySegment il, int m, float[] vec, int vecOff, float[] out, int outOff, boolean acc) {
+        int rows = w.rows(), k = w.cols(), nsb = k / 256, groups = rows / Interleaved.ROWS;
+        long groupBytes = Interleaved.groupBytes(w);
+        QScratch s = QSCRATCH.get();
+        if (s.q.length < m * k) s.q = new short[m * k];
+        if (s.qi.length < m * k) s.qi = new int[m * k];
+        if (s.d.length < m * nsb) s.d = new float[m * nsb];
+        if (s.sums.length < m * k / 16) s.sums = new int[m * k / 16];
+        short[] q = s.q;
+        int[] qi = s.qi, sums = s.sums;
+        float[] dq = s.d;
+        for (int i = 0; i < m; i++) {
+            roundActivationK(vec, vecOff + i * k, k, q, i * k, dq, i * nsb, sums, i * (k / 16));
+            for (int p = i * k; p < (i + 1) * k; p++) qi[p] = (q[p] & 0xffff) | (q[p] << 16);
+            for (int b = i * nsb; b < (i + 1) * nsb; b++) dq[b] *= 0x1p112f;   // exact, as in gemvInterleaved
+        }
+        for (int g = 0; g < m * k / 32; g++) sums[g] = sums[2 * g] + sums[2 * g + 1];   // 32-value sums, in place
+        int minGroups = Math.max(1, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, Interleaved.ROWS * k));
+        Parallel.forRangeBalanced(t, groups, 1, minGroups, (ci, g0, g1) -> {
+            for (int g = g0; g < g1; g++) {
+                for (int i = 0; i < m; i++) {
+                    q4kGroup(il, g * groupBytes, nsb, qi, i * k, dq, i * nsb, sums, i * (k / 32), out, outOff + i * rows + Interleaved.ROWS * g, acc);
+                }
+            }
+        });
+    }
+
+    // 16 rows' Q4_K super-blocks against one Q8_K-rounded activation. Byte p = 32j + l of a row
+    // holds value 64j + l (sub-group 2j) in its low nibble and 64j + 32 + l (sub-group 2j + 1) in
+    // the high one; each sub-group's products n·q sum in int16 lanes that wrap, and lose 8·Σq:
+    // Σ(n − 8)·q is at most 32·8·127 = 32512 in magnitude, so the wrapped sum is exact. Per
+    // sub-group its two halves (rows 0..7, 8..15) convert to float, get the 8·Σq back and meet
+    // the row's 6-bit scale; the mins meet Σq. Per super-block, Σ sc·Σn·q times d_w·d_x and
+    // Σ m·Σq times dmin_w·d_x (f16 bits moved up as in q4Group).
+    private static void q4kGroup(MemorySegment il, long at, int nsb, int[] qi, int qo, float[] dq, int bo, int[] sums, int so, float[] out, int o, boolean acc) {
+        FloatVector lo = FloatVector.zero(F8), hi = FloatVector.zero(F8);
+        for (int sb = 0; sb < nsb; sb++, at += Interleaved.blockBytes(DType.Q4_K), qo += 256, so += 8) {
+            FloatVector tl = FloatVector.zero(F8), th = FloatVector.zero(F8), ul = FloatVector.zero(F8), uh = FloatVector.zero(F8);
+            for (int j = 0; j < 4; j++) {
+                ShortVector a = ShortVector.zero(S16), c = ShortVector.zero(S16);
+                long v = at + Interleaved.Q4K_VALUES + 512L * j;
+                int qj = qo + 64 * j;
+                for (int l = 0; l < 32; l++) {
+                    ShortVector x = (ShortVector) ByteVector.fromMemorySegment(B16, il, v + 16 * l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
+                    ShortVector xh = x.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).and(0x000f000f).reinterpretAsShorts();
+                    a = a.add(x.and((short) 15).mul(IntVector.broadcast(I8, qi[qj + l]).reinterpretAsShorts()));
+                    c = c.add(xh.mul(IntVector.broadcast(I8, qi[qj + 32 + l]).reinterpretAsShorts()));
+                }
+                int s0 = sums[so + 2 * j], s1 = sums[so + 2 * j + 1];
+                IntVector p0 = a.sub((short) (8 * s0)).reinterpretAsInts(), p1 = c.sub((short) (8 * s1)).reinterpretAsInts();
+                FloatVector e0 = FloatVector.broadcast(F8, 8f * s0), e1 = FloatVector.broadcast(F8, 8f * s1);
+                IntVector k0 = ((ShortVector) ByteVector.fromMemorySegment(B16, il, at + 64 + 32 * j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0)).reinterpretAsInts();
+                IntVector k1 = ((ShortVector) ByteVector.fromMemorySegment(B16, il, at + 80 + 32 * j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0)).reinterpretAsInts();
+                IntVector n0 = ((ShortVector) ByteVector.fromMemorySegment(B16, il, at + 192 + 32 * j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0)).reinterpretAsInts();
+                IntVector n1 = ((ShortVector) ByteVector.fromMemorySegment(B16, il, at + 208 + 32 * j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0)).reinterpretAsInts();
+                tl = ((FloatVector) p0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).add(e0)
+                        .fma((FloatVector) k0.and(0xffff).convert(VectorOperators.I2F, 0), tl);
+                th = ((FloatVector) p0.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).add(e0)
+                        .fma((FloatVector) k0.lanewise(VectorOperators.LSHR, 16).convert(VectorOperators.I2F, 0), th);
+                tl = ((FloatVector) p1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).add(e1)
+                        .fma((FloatVector) k1.and(0xffff).convert(VectorOperators.I2F, 0), tl);
+                th = ((FloatVector) p1.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).add(e1)
+                        .fma((FloatVector) k1.lanewise(VectorOperators.LSHR, 16).convert(VectorOperators.I2F, 0), th);
+                FloatVector f0 = FloatVector.broadcast(F8, (float) s0), f1 = FloatVector.broadcast(F8, (float) s1);
+                ul = ((FloatVector) n0.and(0xffff).convert(VectorOperators.I2F, 0)).fma(f0, ul);
+                uh = ((FloatVector) n0.lanewise(VectorOperators.LSHR, 16).convert(VectorOperators.I2F, 0)).fma(f0, uh);
+                ul = ((FloatVector) n1.and(0xffff).convert(VectorOperators.I2F, 0)).fma(f1, ul);
+                uh = ((FloatVector) n1.lanewise(VectorOperators.LSHR, 16).convert(VectorOperators.I2F, 0)).fma(f1, uh);
+            }
+            IntVector h = IntVector.fromMemorySegment(I8, il, at, LE), hm = IntVector.fromMemorySegment(I8, il, at + 32, LE);
+            FloatVector d = FloatVector.broadcast(F8, dq[bo + sb]);
+            lo = tl.fma(h.lanewise(VectorOperators.LSHL, 16).and(0x80000000).or(h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000)).reinterpretAsFloats().mul(d), lo);
+            hi = th.fma(h.and(0x80000000).or(h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000)).reinterpretAsFloats().mul(d), hi);
+            lo = ul.neg().fma(hm.lanewise(VectorOperators.LSHL, 16).and(0x80000000).or(hm.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000)).reinterpretAsFloats().mul(d), lo);
+            hi = uh.neg().fma(hm.and(0x80000000).or(hm.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000)).reinterpretAsFloats().mul(d), hi);
+        }
+        if (acc) {
+            lo = FloatVector.fromArray(F8, out, o).add(lo);
+            hi = FloatVector.fromArray(F8, out, o + 8).add(hi);
+        }
+        lo.intoArray(out, o);
+        hi.intoArray(out, o + 8);
+    }
+
+    // Q4_K rows r0 .. r0 + cnt (whole groups), columns [pc, pc + kc) (multiples of 32), from the
+    // copy into an nr-wide panel as packBT does: the same floats as kChunk, (d·sc)·n − dmin·m.
+    private static void panelInterleavedK(MemorySegment il, int nsb, int r0, int cnt, int nr, int pc, int kc, float[] dst, int base) {
+        int gb = Interleaved.blockBytes(DType.Q4_K);
+        for (int h0 = 0; h0 < cnt; h0 += Interleaved.ROWS) {
+            int g = (r0 + h0) / Interleaved.ROWS;
+            for (int c32 = pc / 32; c32 < (pc + kc) / 32; c32++) {
+                int c = c32 & 7, shift = 4 * (c & 1);
+                long at = ((long) g * nsb + c32 / 8) * gb;
+                IntVector h = IntVector.fromMemorySegment(I8, il, at, LE), hm = IntVector.fromMemorySegment(I8, il, at + 32, LE);
+                IntVector sc = ((ShortVector) ByteVector.fromMemorySegment(B16, il, at + 64 + 16 * c, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0)).reinterpretAsInts();
+                IntVector mn = ((ShortVector) ByteVector.fromMemorySegment(B16, il, at + 192 + 16 * c, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0)).reinterpretAsInts();
+                FloatVector dLo = h.lanewise(VectorOperators.LSHL, 16).and(0x80000000).or(h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000)).reinterpretAsFloats().mul(0x1p112f)
+                        .mul((FloatVector) sc.and(0xffff).convert(VectorOperators.I2F, 0));
+                FloatVector dHi = h.and(0x80000000).or(h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000)).reinterpretAsFloats().mul(0x1p112f)
+                        .mul((FloatVector) sc.lanewise(VectorOperators.LSHR, 16).convert(VectorOperators.I2F, 0));
+                FloatVector mLo = hm.lanewise(VectorOperators.LSHL, 16).and(0x80000000).or(hm.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000)).reinterpretAsFloats().mul(0x1p112f)
+                        .mul((FloatVector) mn.and(0xffff).convert(VectorOperators.I2F, 0));
+                FloatVector mHi = hm.and(0x80000000).or(hm.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000)).reinterpretAsFloats().mul(0x1p112f)
+                        .mul((FloatVector) mn.lanewise(VectorOperators.LSHR, 16).convert(VectorOperators.I2F, 0));
+                long v = at + Interleaved.Q4K_VALUES + 512L * (c >>> 1);
+                int d0 = base + (32 * c32 - pc) * nr + h0;
+                for (int l = 0; l < 32; l++) {
+                    IntVector x = ((ShortVector) ByteVector.fromMemorySegment(B16, il, v + 16 * l, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0)).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).and(0x000f000f);
+                    ((FloatVector) x.and(0xffff).convert(VectorOperators.I2F, 0)).mul(dLo).sub(mLo).intoArray(dst, d0 + l * nr);
+                    ((FloatVector) x.lanewise(VectorOperators.LSHR, 16).convert(VectorOperators.I2F, 0)).mul(dHi).sub(mHi).intoArray(dst, d0 + l * nr + 8);
+                }
+            }
+        }
+    }
+
     // Packs rows r0 .. r0 + cnt (whole groups) of W, columns [pc, pc + kc) (block-aligned), from
     // the interleaved copy into an nr-wide panel dst[base + p·nr + j] as packBT does: the same
     // floats q·d as row().
@@ -502,6 +621,11 @@ final class VectorWeights {
         DType type = w.type();
         if (!INT_DOT) {
             floatLaneRows(t, w, m, roundedRows(type, t, vec, vecOff, m, k), out, outOff, acc, minRows);
+            return;
+        }
+        MemorySegment il = Interleaved.of(w, t);
+        if (il != null) {
+            gemvInterleavedK(t, w, il, m, vec, vecOff, out, outOff, acc);
             return;
         }
         QScratch s = QSCRATCH.get();
@@ -873,7 +997,8 @@ final class VectorWeights {
             if (fromCopy && cnt % Interleaved.ROWS == 0 && (jc + jr) % Interleaved.ROWS == 0) {
                 // whole groups (a matrix with a copy has rows a multiple of 16; with NR = 32 the
                 // last panel may hold one group): the columns past cnt are zero, as below
-                panelInterleaved(il, w.type(), w.cols() / 32, jc + jr, cnt, nr, pc, kc, dst, base);
+                if (w.type() == DType.Q4_K) panelInterleavedK(il, w.cols() / 256, jc + jr, cnt, nr, pc, kc, dst, base);
+                else panelInterleaved(il, w.type(), w.cols() / 32, jc + jr, cnt, nr, pc, kc, dst, base);
                 for (int j = cnt; j < nr; j++) {
                     for (int p = 0; p < kc; p++) dst[base + p * nr + j] = 0f;
                 }

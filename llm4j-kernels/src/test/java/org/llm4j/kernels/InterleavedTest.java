@@ -10,22 +10,25 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * Q8_0/Q4_0 matrices copied in groups of 16 rows (Interleaved): the layout as documented, the
- * products read only the copy and give the integer block sums, the prompt panels packed from it
- * are the in-place panels bit for bit, and matrices that cannot be copied stay in place.
+ * Q8_0/Q4_0/Q4_K matrices copied in groups of 16 rows (Interleaved): the layout as documented,
+ * the products read only the copy and give the integer block sums (Q4_K: the scalar twin's
+ * products), the prompt panels packed from it are the in-place panels bit for bit, and matrices
+ * that cannot be copied stay in place.
  */
 class InterleavedTest {
-    static final DType[] TYPES = {DType.Q8_0, DType.Q4_0};
+    static final DType[] TYPES = {DType.Q8_0, DType.Q4_0, DType.Q4_K};
 
-    // A (rows, k) matrix of random bytes (Q8_0 values include -128, Q4_0 every nibble) with
-    // finite, modest f16 scales, at an odd address.
+    // A (rows, k) matrix of random bytes (Q8_0 values include -128, Q4_0 every nibble, Q4_K
+    // every 6-bit scale and min) with finite, modest f16 scales (Q4_K: d and dmin), at an odd address.
     static Weight.Mapped randomMatrix(Arena arena, Random r, DType t, int rows, int k) {
         byte[] bytes = new byte[Math.toIntExact(t.byteSize((long) rows * k))];
         r.nextBytes(bytes);
         for (int b = 0; b < bytes.length / t.blockBytes; b++) {
-            short h = Float.floatToFloat16((float) (r.nextGaussian() * 0.01));
-            bytes[b * t.blockBytes] = (byte) h;
-            bytes[b * t.blockBytes + 1] = (byte) (h >> 8);
+            for (int h = 0; h < (t == DType.Q4_K ? 2 : 1); h++) {
+                short f = Float.floatToFloat16((float) (r.nextGaussian() * (h == 0 ? 0.01 : 0.002)));
+                bytes[b * t.blockBytes + 2 * h] = (byte) f;
+                bytes[b * t.blockBytes + 2 * h + 1] = (byte) (f >> 8);
+            }
         }
         MemorySegment seg = arena.allocate(bytes.length + 1).asSlice(1);
         MemorySegment.copy(MemorySegment.ofArray(bytes), 0, seg, 0, bytes.length);
@@ -37,7 +40,7 @@ class InterleavedTest {
         assumeThat(Interleaved.ENABLED && VectorWeights.INT_DOT).as("interleaving on, 256-bit integer lanes").isTrue();
         Random r = new Random(3);
         try (Arena arena = Arena.ofShared()) {
-            for (DType t : TYPES) {
+            for (DType t : new DType[] {DType.Q8_0, DType.Q4_0}) {
                 int rows = 32, k = 96, nb = k / 32, gb = Interleaved.blockBytes(t);
                 Weight.Mapped w = randomMatrix(arena, r, t, rows, k);
                 MemorySegment il = Interleaved.of(w, 2);
@@ -69,6 +72,40 @@ class InterleavedTest {
         return w.seg().get(Weight.Mapped.H, ((long) row * (w.cols() / 32) + b) * w.type().blockBytes);
     }
 
+    @Test
+    void theQ4KCopyHasTheDocumentedLayout() {
+        assumeThat(Interleaved.ENABLED && VectorWeights.INT_DOT).as("interleaving on, 256-bit integer lanes").isTrue();
+        Random r = new Random(4);
+        try (Arena arena = Arena.ofShared()) {
+            int rows = 32, k = 512, nsb = k / 256, gb = Interleaved.blockBytes(DType.Q4_K);
+            Weight.Mapped w = randomMatrix(arena, r, DType.Q4_K, rows, k);
+            MemorySegment il = Interleaved.of(w, 2);
+            assertThat(il).isNotNull();
+            assertThat(il.byteSize()).isEqualTo((long) rows / 16 * nsb * gb);
+            for (int g = 0; g < rows / 16; g++) {
+                for (int sb = 0; sb < nsb; sb++) {
+                    long at = ((long) g * nsb + sb) * gb;
+                    for (int i = 0; i < 16; i++) {
+                        int row = 16 * g + Interleaved.row(i);
+                        long in = ((long) row * nsb + sb) * DType.Q4_K.blockBytes;
+                        for (int h = 0; h < 2; h++) {
+                            assertThat(il.get(Weight.Mapped.H, at + 32 * h + 2L * i)).as("d/dmin %d of lane %d", h, i).isEqualTo(w.seg().get(Weight.Mapped.H, in + 2 * h));
+                        }
+                        for (int c = 0; c < 8; c++) {
+                            int sm = KQuant.scaleMin(w.seg(), in + 4, c);
+                            assertThat(il.get(ValueLayout.JAVA_BYTE, at + 64 + 16L * c + i)).as("scale %d lane %d", c, i).isEqualTo((byte) (sm & 0xffff));
+                            assertThat(il.get(ValueLayout.JAVA_BYTE, at + 192 + 16L * c + i)).as("min %d lane %d", c, i).isEqualTo((byte) (sm >>> 16));
+                        }
+                        for (int b = 0; b < 128; b++) {
+                            assertThat(il.get(ValueLayout.JAVA_BYTE, at + Interleaved.Q4K_VALUES + 16L * b + i)).as("byte %d lane %d", b, i)
+                                    .isEqualTo(w.seg().get(ValueLayout.JAVA_BYTE, in + 16 + b));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /**
      * Decoding products (1 and 3 vectors) against Σ_blocks d_w·d_x·Σ q_w·q_x in double, and
      * after the copy exists the file's bytes are overwritten: every product, few-row and prompt,
@@ -79,9 +116,10 @@ class InterleavedTest {
         assumeThat(Interleaved.ENABLED && VectorWeights.INT_DOT).as("interleaving on, 256-bit integer lanes").isTrue();
         Random r = new Random(5);
         try (Arena arena = Arena.ofShared()) {
-            for (int[] s : new int[][] {{16, 32}, {48, 800}, {32, 2048}, {64, 8192}}) {
+            for (int[] s : new int[][] {{16, 256}, {48, 768}, {32, 2048}, {64, 8192}, {48, 800}}) {
                 int n = s[0], k = s[1];
                 for (DType t : TYPES) {
+                    if (k % t.blockSize != 0) continue;
                     Weight.Mapped w = randomMatrix(arena, r, t, n, k);
                     byte[] bytes = w.seg().toArray(ValueLayout.JAVA_BYTE);
                     float[][] before = new float[3][];
@@ -93,7 +131,21 @@ class InterleavedTest {
                         WeightKernelsTest.VECTOR.matmul(a, 0, w, true, c, 0, m, false);
                         before[v] = c;
                         if (m == 40) continue;   // the prompt path: the float GEMM, checked below against the in-place panels
-                        QuantTest.assertIntegerBlockSums(t + " " + m + "x" + k + "x" + n, t, bytes, a, c, m, n, k);
+                        if (t == DType.Q4_K) {
+                            // against the scalar twin, within 1e-5 of Σ|w·x| (the mins' term cancels much of the sum)
+                            float[] scalar = new float[m * n];
+                            WeightKernelsTest.SCALAR.matmul(a, 0, w, true, scalar, 0, m, false);
+                            for (int i = 0; i < m; i++) {
+                                for (int row = 0; row < n; row++) {
+                                    double size = 0;
+                                    for (int p = 0; p < k; p++) size += Math.abs(w.at((long) row * k + p) * a[i * k + p]);
+                                    assertThat(c[i * n + row]).as("%s %dx%dx%d vector %d row %d", t, m, k, n, i, row)
+                                            .isCloseTo(scalar[i * n + row], org.assertj.core.data.Offset.offset((float) (1e-5 * size)));
+                                }
+                            }
+                        } else {
+                            QuantTest.assertIntegerBlockSums(t + " " + m + "x" + k + "x" + n, t, bytes, a, c, m, n, k);
+                        }
                     }
                     assertThat(w.interleaved).as(t + " copy made").isNotNull().isNotEqualTo(MemorySegment.NULL);
                     w.seg().fill((byte) 0x7c);   // NaN scales (0x7c7c), values unlike the originals: any read of the file shows
@@ -113,7 +165,7 @@ class InterleavedTest {
         Random r = new Random(7);
         try (Arena arena = Arena.ofShared()) {
             for (DType t : TYPES) {
-                int n = 96, k = 32 * 25, m = 37;   // k: more than one KC block of the GEMM
+                int n = 96, k = t == DType.Q4_K ? 256 * 5 : 32 * 25, m = 37;   // k: more than one KC block of the GEMM
                 Weight.Mapped w = randomMatrix(arena, r, t, n, k);
                 Weight.Mapped inPlace = new Weight.Mapped(w.seg(), t, n, k);
                 inPlace.interleaved = MemorySegment.NULL;
@@ -166,16 +218,24 @@ class InterleavedTest {
         Random r = new Random(11);
         try (Arena arena = Arena.ofShared()) {
             for (DType t : TYPES) {
-                int k = 32 * 10, nb = 10;
+                int k = t == DType.Q4_K ? 256 * 2 : 32 * 10, nb = k / t.blockSize;
                 Weight.Mapped odd = randomMatrix(arena, r, t, 24, k);
                 assertThat(Interleaved.of(odd, 2)).as("24 rows").isNull();
                 Weight.Mapped inf = randomMatrix(arena, r, t, 32, k);
                 inf.seg().set(Weight.Mapped.H, (long) (17 * nb + 3) * t.blockBytes, (short) 0x7c00);
                 assertThat(Interleaved.of(inf, 2)).as("an infinite scale").isNull();
+                if (t == DType.Q4_K) {
+                    Weight.Mapped nan = randomMatrix(arena, r, t, 32, k);
+                    nan.seg().set(Weight.Mapped.H, (long) (5 * nb + 1) * t.blockBytes + 2, (short) 0x7e00);
+                    assertThat(Interleaved.of(nan, 2)).as("a NaN dmin").isNull();
+                }
 
                 short[] scales = {(short) 0x0001, (short) 0x83ff, (short) 0x0400, (short) 0xfbff, (short) 0x7bff, (short) 0x8001, 0, (short) 0x8000};
                 Weight.Mapped w = randomMatrix(arena, r, t, 32, k);
                 for (int row = 0; row < 32; row++) w.seg().set(Weight.Mapped.H, (long) (row * nb + row % nb) * t.blockBytes, scales[row % scales.length]);
+                if (t == DType.Q4_K) {   // and dmin
+                    for (int row = 0; row < 32; row++) w.seg().set(Weight.Mapped.H, (long) (row * nb + (row + 1) % nb) * t.blockBytes + 2, scales[(row + 3) % scales.length]);
+                }
                 float[] a = WeightKernelsTest.random(r, k), c = new float[32], cs = new float[32];
                 WeightKernelsTest.VECTOR.matmul(a, 0, w, true, c, 0, 1, false);
                 WeightKernelsTest.SCALAR.matmul(a, 0, w, true, cs, 0, 1, false);
