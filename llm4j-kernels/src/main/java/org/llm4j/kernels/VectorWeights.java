@@ -352,24 +352,104 @@ final class VectorWeights {
         if (s.q.length < m * k) s.q = new short[m * k];
         if (s.qi.length < m * k) s.qi = new int[m * k];
         if (s.d.length < m * nsb) s.d = new float[m * nsb];
-        if (s.sums.length < m * k / 16) s.sums = new int[m * k / 16];
+        if (s.sums.length < m * k / 8) s.sums = new int[m * k / 8];
         short[] q = s.q;
         int[] qi = s.qi, sums = s.sums;
         float[] dq = s.d;
+        boolean q4 = w.type() == DType.Q4_K;
         for (int i = 0; i < m; i++) {
             roundActivationK(vec, vecOff + i * k, k, q, i * k, dq, i * nsb, sums, i * (k / 16));
             for (int p = i * k; p < (i + 1) * k; p++) qi[p] = (q[p] & 0xffff) | (q[p] << 16);
             for (int b = i * nsb; b < (i + 1) * nsb; b++) dq[b] *= 0x1p112f;   // exact, as in gemvInterleaved
         }
-        for (int g = 0; g < m * k / 32; g++) sums[g] = sums[2 * g] + sums[2 * g + 1];   // 32-value sums, in place
+        // Q4_K: 32-value sums (in place); Q6_K: 8-value sums
+        if (q4) for (int g = 0; g < m * k / 32; g++) sums[g] = sums[2 * g] + sums[2 * g + 1];
+        else for (int g = 0; g < m * k / 8; g++) sums[g] = blockSum8(q, 8 * g);
         int minGroups = Math.max(1, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, Interleaved.ROWS * k));
         Parallel.forRangeBalanced(t, groups, 1, minGroups, (ci, g0, g1) -> {
             for (int g = g0; g < g1; g++) {
                 for (int i = 0; i < m; i++) {
-                    q4kGroup(il, g * groupBytes, nsb, qi, i * k, dq, i * nsb, sums, i * (k / 32), out, outOff + i * rows + Interleaved.ROWS * g, acc);
+                    int o = outOff + i * rows + Interleaved.ROWS * g;
+                    if (q4) q4kGroup(il, g * groupBytes, nsb, qi, i * k, dq, i * nsb, sums, i * (k / 32), out, o, acc);
+                    else q6kGroup(il, g * groupBytes, nsb, qi, i * k, dq, i * nsb, sums, i * (k / 8), out, o, acc);
                 }
             }
         });
+    }
+
+    private static int blockSum8(short[] q, int o) {
+        int s = 0;
+        for (int e = o; e < o + 8; e++) s += q[e];
+        return s;
+    }
+
+    // 16 rows' Q6_K super-blocks against one Q8_K-rounded activation. Byte l of the low bits
+    // (0..63 of a half n) and byte l of the high bits give values 128n + l, +32, +64, +96 (as
+    // q6kRow); their products (0..63)·q sum in int16 lanes over 8 values and lose 32·Σq: the
+    // result Σ(v − 32)·q is at most 8·32·127 = 32512 in magnitude, exact from the wrapped sum.
+    // Each such sum splits into rows 0..7 and 8..15, converts and meets its 16-value group's
+    // int8 scale; per super-block the total meets d_w·d_x.
+    private static void q6kGroup(MemorySegment il, long at, int nsb, int[] qi, int qo, float[] dq, int bo, int[] s8, int so, float[] out, int o, boolean acc) {
+        FloatVector lo = FloatVector.zero(F8), hi = FloatVector.zero(F8);
+        for (int sb = 0; sb < nsb; sb++, at += Interleaved.blockBytes(DType.Q6_K), qo += 256, so += 32) {
+            FloatVector tl = FloatVector.zero(F8), th = FloatVector.zero(F8);
+            for (int n = 0; n < 2; n++) {
+                for (int e = 0; e < 4; e++) {   // values 128n + 8e .. + 8 and their +32, +64, +96
+                    ShortVector a1 = ShortVector.zero(S16), a2 = ShortVector.zero(S16), a3 = ShortVector.zero(S16), a4 = ShortVector.zero(S16);
+                    long v = at + Interleaved.Q6K_VALUES + 48L * (32 * n + 8 * e);
+                    int q1 = qo + 128 * n + 8 * e;
+                    for (int l = 0; l < 8; l++) {
+                        IntVector x1 = ((ShortVector) ByteVector.fromMemorySegment(B16, il, v + 48 * l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0)).reinterpretAsInts();
+                        IntVector x2 = ((ShortVector) ByteVector.fromMemorySegment(B16, il, v + 48 * l + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0)).reinterpretAsInts();
+                        IntVector xh = ((ShortVector) ByteVector.fromMemorySegment(B16, il, v + 48 * l + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0)).reinterpretAsInts();
+                        a1 = a1.add(x1.and(0x000f000f).or(xh.and(0x00030003).lanewise(VectorOperators.LSHL, 4)).reinterpretAsShorts()
+                                .mul(IntVector.broadcast(I8, qi[q1 + l]).reinterpretAsShorts()));
+                        a2 = a2.add(x2.and(0x000f000f).or(xh.and(0x000c000c).lanewise(VectorOperators.LSHL, 2)).reinterpretAsShorts()
+                                .mul(IntVector.broadcast(I8, qi[q1 + 32 + l]).reinterpretAsShorts()));
+                        a3 = a3.add(x1.lanewise(VectorOperators.LSHR, 4).and(0x000f000f).or(xh.and(0x00300030)).reinterpretAsShorts()
+                                .mul(IntVector.broadcast(I8, qi[q1 + 64 + l]).reinterpretAsShorts()));
+                        a4 = a4.add(x2.lanewise(VectorOperators.LSHR, 4).and(0x000f000f).or(xh.lanewise(VectorOperators.LSHR, 2).and(0x00300030)).reinterpretAsShorts()
+                                .mul(IntVector.broadcast(I8, qi[q1 + 96 + l]).reinterpretAsShorts()));
+                    }
+                    // group of a_j: (128n + 32j + 8e) / 16; its 8-value sum: (128n + 32j + 8e) / 8
+                    int g = 8 * n + e / 2, c = so + 16 * n + e;
+                    IntVector p0 = a1.sub((short) (32 * s8[c + 0])).reinterpretAsInts();
+                    IntVector k0 = ((ShortVector) ByteVector.fromMemorySegment(B16, il, at + 32 + 16L * (g + 0), LE).convertShape(VectorOperators.B2S, S16, 0)).reinterpretAsInts();
+                    tl = ((FloatVector) p0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                            .fma((FloatVector) k0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0), tl);
+                    th = ((FloatVector) p0.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                            .fma((FloatVector) k0.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0), th);
+                    IntVector p1 = a2.sub((short) (32 * s8[c + 4])).reinterpretAsInts();
+                    IntVector k1 = ((ShortVector) ByteVector.fromMemorySegment(B16, il, at + 32 + 16L * (g + 2), LE).convertShape(VectorOperators.B2S, S16, 0)).reinterpretAsInts();
+                    tl = ((FloatVector) p1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                            .fma((FloatVector) k1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0), tl);
+                    th = ((FloatVector) p1.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                            .fma((FloatVector) k1.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0), th);
+                    IntVector p2 = a3.sub((short) (32 * s8[c + 8])).reinterpretAsInts();
+                    IntVector k2 = ((ShortVector) ByteVector.fromMemorySegment(B16, il, at + 32 + 16L * (g + 4), LE).convertShape(VectorOperators.B2S, S16, 0)).reinterpretAsInts();
+                    tl = ((FloatVector) p2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                            .fma((FloatVector) k2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0), tl);
+                    th = ((FloatVector) p2.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                            .fma((FloatVector) k2.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0), th);
+                    IntVector p3 = a4.sub((short) (32 * s8[c + 12])).reinterpretAsInts();
+                    IntVector k3 = ((ShortVector) ByteVector.fromMemorySegment(B16, il, at + 32 + 16L * (g + 6), LE).convertShape(VectorOperators.B2S, S16, 0)).reinterpretAsInts();
+                    tl = ((FloatVector) p3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                            .fma((FloatVector) k3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0), tl);
+                    th = ((FloatVector) p3.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                            .fma((FloatVector) k3.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0), th);
+                }
+            }
+            IntVector h = IntVector.fromMemorySegment(I8, il, at, LE);
+            FloatVector d = FloatVector.broadcast(F8, dq[bo + sb]);
+            lo = tl.fma(h.lanewise(VectorOperators.LSHL, 16).and(0x80000000).or(h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000)).reinterpretAsFloats().mul(d), lo);
+            hi = th.fma(h.and(0x80000000).or(h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000)).reinterpretAsFloats().mul(d), hi);
+        }
+        if (acc) {
+            lo = FloatVector.fromArray(F8, out, o).add(lo);
+            hi = FloatVector.fromArray(F8, out, o + 8).add(hi);
+        }
+        lo.intoArray(out, o);
+        hi.intoArray(out, o + 8);
     }
 
     // 16 rows' Q4_K super-blocks against one Q8_K-rounded activation. Byte p = 32j + l of a row
@@ -456,6 +536,39 @@ final class VectorWeights {
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0)).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).and(0x000f000f);
                     ((FloatVector) x.and(0xffff).convert(VectorOperators.I2F, 0)).mul(dLo).sub(mLo).intoArray(dst, d0 + l * nr);
                     ((FloatVector) x.lanewise(VectorOperators.LSHR, 16).convert(VectorOperators.I2F, 0)).mul(dHi).sub(mHi).intoArray(dst, d0 + l * nr + 8);
+                }
+            }
+        }
+    }
+
+    // Q6_K rows r0 .. r0 + cnt (whole groups), columns [pc, pc + kc) (multiples of 32), from the
+    // copy into an nr-wide panel as packBT does: the same floats as kChunk, (d·sc)·(v − 32).
+    private static void panelInterleavedK6(MemorySegment il, int nsb, int r0, int cnt, int nr, int pc, int kc, float[] dst, int base) {
+        int gb = Interleaved.blockBytes(DType.Q6_K);
+        for (int h0 = 0; h0 < cnt; h0 += Interleaved.ROWS) {
+            int g = (r0 + h0) / Interleaved.ROWS;
+            for (int c32 = pc / 32; c32 < (pc + kc) / 32; c32++) {
+                int n = (c32 & 7) >>> 2, quarter = c32 & 3, lowShift = 4 * (quarter >>> 1), highShift = 2 * quarter;
+                long at = ((long) g * nsb + c32 / 8) * gb;
+                IntVector h = IntVector.fromMemorySegment(I8, il, at, LE);
+                FloatVector dLo = h.lanewise(VectorOperators.LSHL, 16).and(0x80000000).or(h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000)).reinterpretAsFloats().mul(0x1p112f);
+                FloatVector dHi = h.and(0x80000000).or(h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000)).reinterpretAsFloats().mul(0x1p112f);
+                long v0 = at + Interleaved.Q6K_VALUES + 48L * 32 * n, ql = v0 + 16 * (quarter & 1), qh = v0 + 32;
+                int d0 = base + (32 * c32 - pc) * nr + h0;
+                for (int half = 0; half < 2; half++) {
+                    IntVector sc = ((ShortVector) ByteVector.fromMemorySegment(B16, il, at + 32 + 16L * (8 * n + 2 * quarter + half), LE)
+                            .convertShape(VectorOperators.B2S, S16, 0)).reinterpretAsInts();
+                    FloatVector sLo = dLo.mul((FloatVector) sc.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0));
+                    FloatVector sHi = dHi.mul((FloatVector) sc.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0));
+                    for (int l = 16 * half; l < 16 * half + 16; l++) {
+                        IntVector lo4 = ((ShortVector) ByteVector.fromMemorySegment(B16, il, ql + 48L * l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0)).reinterpretAsInts()
+                                .lanewise(VectorOperators.LSHR, lowShift).and(0x000f000f);
+                        IntVector hi2 = ((ShortVector) ByteVector.fromMemorySegment(B16, il, qh + 48L * l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0)).reinterpretAsInts()
+                                .lanewise(VectorOperators.LSHR, highShift).and(0x00030003);
+                        IntVector v = lo4.or(hi2.lanewise(VectorOperators.LSHL, 4));
+                        ((FloatVector) v.and(0xffff).sub(32).convert(VectorOperators.I2F, 0)).mul(sLo).intoArray(dst, d0 + l * nr);
+                        ((FloatVector) v.lanewise(VectorOperators.LSHR, 16).sub(32).convert(VectorOperators.I2F, 0)).mul(sHi).intoArray(dst, d0 + l * nr + 8);
+                    }
                 }
             }
         }
@@ -998,6 +1111,7 @@ final class VectorWeights {
                 // whole groups (a matrix with a copy has rows a multiple of 16; with NR = 32 the
                 // last panel may hold one group): the columns past cnt are zero, as below
                 if (w.type() == DType.Q4_K) panelInterleavedK(il, w.cols() / 256, jc + jr, cnt, nr, pc, kc, dst, base);
+                else if (w.type() == DType.Q6_K) panelInterleavedK6(il, w.cols() / 256, jc + jr, cnt, nr, pc, kc, dst, base);
                 else panelInterleaved(il, w.type(), w.cols() / 32, jc + jr, cnt, nr, pc, kc, dst, base);
                 for (int j = cnt; j < nr; j++) {
                     for (int p = 0; p < kc; p++) dst[base + p * nr + j] = 0f;

@@ -10,13 +10,13 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * Q8_0/Q4_0/Q4_K matrices copied in groups of 16 rows (Interleaved): the layout as documented,
- * the products read only the copy and give the integer block sums (Q4_K: the scalar twin's
- * products), the prompt panels packed from it are the in-place panels bit for bit, and matrices
+ * Q8_0/Q4_0/Q4_K/Q6_K matrices copied in groups of 16 rows (Interleaved): the layout as documented,
+ * the products read only the copy and give the integer block sums (K-quants: the scalar
+ * twin's products), the prompt panels packed from it are the in-place panels bit for bit, and matrices
  * that cannot be copied stay in place.
  */
 class InterleavedTest {
-    static final DType[] TYPES = {DType.Q8_0, DType.Q4_0, DType.Q4_K};
+    static final DType[] TYPES = {DType.Q8_0, DType.Q4_0, DType.Q4_K, DType.Q6_K};
 
     // A (rows, k) matrix of random bytes (Q8_0 values include -128, Q4_0 every nibble, Q4_K
     // every 6-bit scale and min) with finite, modest f16 scales (Q4_K: d and dmin), at an odd address.
@@ -26,13 +26,18 @@ class InterleavedTest {
         for (int b = 0; b < bytes.length / t.blockBytes; b++) {
             for (int h = 0; h < (t == DType.Q4_K ? 2 : 1); h++) {
                 short f = Float.floatToFloat16((float) (r.nextGaussian() * (h == 0 ? 0.01 : 0.002)));
-                bytes[b * t.blockBytes + 2 * h] = (byte) f;
-                bytes[b * t.blockBytes + 2 * h + 1] = (byte) (f >> 8);
+                bytes[b * t.blockBytes + scaleAt(t) + 2 * h] = (byte) f;
+                bytes[b * t.blockBytes + scaleAt(t) + 2 * h + 1] = (byte) (f >> 8);
             }
         }
         MemorySegment seg = arena.allocate(bytes.length + 1).asSlice(1);
         MemorySegment.copy(MemorySegment.ofArray(bytes), 0, seg, 0, bytes.length);
         return new Weight.Mapped(seg, t, rows, k);
+    }
+
+    // where a block's f16 scale d is: Q6_K keeps it last
+    static int scaleAt(DType t) {
+        return t == DType.Q6_K ? 208 : 0;
     }
 
     @Test
@@ -106,6 +111,38 @@ class InterleavedTest {
         }
     }
 
+    @Test
+    void theQ6KCopyHasTheDocumentedLayout() {
+        assumeThat(Interleaved.ENABLED && VectorWeights.INT_DOT).as("interleaving on, 256-bit integer lanes").isTrue();
+        Random r = new Random(6);
+        try (Arena arena = Arena.ofShared()) {
+            int rows = 32, k = 512, nsb = k / 256, gb = Interleaved.blockBytes(DType.Q6_K);
+            Weight.Mapped w = randomMatrix(arena, r, DType.Q6_K, rows, k);
+            MemorySegment il = Interleaved.of(w, 2);
+            assertThat(il).isNotNull();
+            assertThat(il.byteSize()).isEqualTo(w.seg().byteSize());
+            for (int g = 0; g < rows / 16; g++) {
+                for (int sb = 0; sb < nsb; sb++) {
+                    long at = ((long) g * nsb + sb) * gb;
+                    for (int i = 0; i < 16; i++) {
+                        long in = ((long) (16 * g + Interleaved.row(i)) * nsb + sb) * DType.Q6_K.blockBytes;
+                        assertThat(il.get(Weight.Mapped.H, at + 2L * i)).as("d of lane %d", i).isEqualTo(w.seg().get(Weight.Mapped.H, in + 208));
+                        for (int s = 0; s < 16; s++) {
+                            assertThat(il.get(ValueLayout.JAVA_BYTE, at + 32 + 16L * s + i)).as("scale %d lane %d", s, i).isEqualTo(w.seg().get(ValueLayout.JAVA_BYTE, in + 192 + s));
+                        }
+                        for (int p = 0; p < 64; p++) {   // high-bits byte p = 32n + l after low-bits bytes 64n + l, 64n + 32 + l
+                            long to = at + Interleaved.Q6K_VALUES + 48L * p + i;
+                            int low = 64 * (p / 32) + p % 32;
+                            assertThat(il.get(ValueLayout.JAVA_BYTE, to)).as("low byte %d lane %d", low, i).isEqualTo(w.seg().get(ValueLayout.JAVA_BYTE, in + low));
+                            assertThat(il.get(ValueLayout.JAVA_BYTE, to + 16)).as("low byte %d lane %d", low + 32, i).isEqualTo(w.seg().get(ValueLayout.JAVA_BYTE, in + low + 32));
+                            assertThat(il.get(ValueLayout.JAVA_BYTE, to + 32)).as("high byte %d lane %d", p, i).isEqualTo(w.seg().get(ValueLayout.JAVA_BYTE, in + 128 + p));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /**
      * Decoding products (1 and 3 vectors) against Σ_blocks d_w·d_x·Σ q_w·q_x in double, and
      * after the copy exists the file's bytes are overwritten: every product, few-row and prompt,
@@ -131,7 +168,7 @@ class InterleavedTest {
                         WeightKernelsTest.VECTOR.matmul(a, 0, w, true, c, 0, m, false);
                         before[v] = c;
                         if (m == 40) continue;   // the prompt path: the float GEMM, checked below against the in-place panels
-                        if (t == DType.Q4_K) {
+                        if (t.kQuant()) {
                             // against the scalar twin, within 1e-5 of Σ|w·x| (the mins' term cancels much of the sum)
                             float[] scalar = new float[m * n];
                             WeightKernelsTest.SCALAR.matmul(a, 0, w, true, scalar, 0, m, false);
@@ -165,7 +202,7 @@ class InterleavedTest {
         Random r = new Random(7);
         try (Arena arena = Arena.ofShared()) {
             for (DType t : TYPES) {
-                int n = 96, k = t == DType.Q4_K ? 256 * 5 : 32 * 25, m = 37;   // k: more than one KC block of the GEMM
+                int n = 96, k = t.kQuant() ? 256 * 5 : 32 * 25, m = 37;   // k: more than one KC block of the GEMM
                 Weight.Mapped w = randomMatrix(arena, r, t, n, k);
                 Weight.Mapped inPlace = new Weight.Mapped(w.seg(), t, n, k);
                 inPlace.interleaved = MemorySegment.NULL;
@@ -218,11 +255,11 @@ class InterleavedTest {
         Random r = new Random(11);
         try (Arena arena = Arena.ofShared()) {
             for (DType t : TYPES) {
-                int k = t == DType.Q4_K ? 256 * 2 : 32 * 10, nb = k / t.blockSize;
+                int k = t.kQuant() ? 256 * 2 : 32 * 10, nb = k / t.blockSize;
                 Weight.Mapped odd = randomMatrix(arena, r, t, 24, k);
                 assertThat(Interleaved.of(odd, 2)).as("24 rows").isNull();
                 Weight.Mapped inf = randomMatrix(arena, r, t, 32, k);
-                inf.seg().set(Weight.Mapped.H, (long) (17 * nb + 3) * t.blockBytes, (short) 0x7c00);
+                inf.seg().set(Weight.Mapped.H, (long) (17 * nb + 1) * t.blockBytes + scaleAt(t), (short) 0x7c00);
                 assertThat(Interleaved.of(inf, 2)).as("an infinite scale").isNull();
                 if (t == DType.Q4_K) {
                     Weight.Mapped nan = randomMatrix(arena, r, t, 32, k);
@@ -232,7 +269,7 @@ class InterleavedTest {
 
                 short[] scales = {(short) 0x0001, (short) 0x83ff, (short) 0x0400, (short) 0xfbff, (short) 0x7bff, (short) 0x8001, 0, (short) 0x8000};
                 Weight.Mapped w = randomMatrix(arena, r, t, 32, k);
-                for (int row = 0; row < 32; row++) w.seg().set(Weight.Mapped.H, (long) (row * nb + row % nb) * t.blockBytes, scales[row % scales.length]);
+                for (int row = 0; row < 32; row++) w.seg().set(Weight.Mapped.H, (long) (row * nb + row % nb) * t.blockBytes + scaleAt(t), scales[row % scales.length]);
                 if (t == DType.Q4_K) {   // and dmin
                     for (int row = 0; row < 32; row++) w.seg().set(Weight.Mapped.H, (long) (row * nb + (row + 1) % nb) * t.blockBytes + 2, scales[(row + 3) % scales.length]);
                 }
