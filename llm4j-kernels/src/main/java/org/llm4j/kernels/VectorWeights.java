@@ -411,7 +411,9 @@ final class VectorWeights {
                         a4 = a4.add(x2.lanewise(VectorOperators.LSHR, 4).and(0x000f000f).or(xh.lanewise(VectorOperators.LSHR, 2).and(0x00300030)).reinterpretAsShorts()
                                 .mul(IntVector.broadcast(I8, qi[q1 + 96 + l]).reinterpretAsShorts()));
                     }
-                    // group of a_j: (128n + 32j + 8e) / 16; its 8-value sum: (128n + 32j + 8e) / 8
+                    // group of a_j: (128n + 32j + 8e) / 16; its 8-value sum: (128n + 32j + 8e) / 8.
+                    // Written out four times: a loop over the four accumulators (or a helper)
+                    // would hand vectors through a variable C2 boxes, as in q4Group.
                     int g = 8 * n + e / 2, c = so + 16 * n + e;
                     IntVector p0 = a1.sub((short) (32 * s8[c + 0])).reinterpretAsInts();
                     IntVector k0 = ((ShortVector) ByteVector.fromMemorySegment(B16, il, at + 32 + 16L * (g + 0), LE).convertShape(VectorOperators.B2S, S16, 0)).reinterpretAsInts();

@@ -77,33 +77,29 @@ class InterleavedTest {
         return w.seg().get(Weight.Mapped.H, ((long) row * (w.cols() / 32) + b) * w.type().blockBytes);
     }
 
+    /**
+     * The K-quant copies: per (group, super-block) d (and Q4_K's dmin) as the f16 ints, then Q4_K's
+     * unpacked 6-bit scales and mins and its nibble bytes, or Q6_K's int8 scales and its bytes
+     * three to a position (low-bits bytes 64n + l, 64n + 32 + l, high-bits byte 32n + l).
+     */
     @Test
-    void theQ4KCopyHasTheDocumentedLayout() {
+    void theKQuantCopiesHaveTheDocumentedLayout() {
         assumeThat(Interleaved.ENABLED && VectorWeights.INT_DOT).as("interleaving on, 256-bit integer lanes").isTrue();
         Random r = new Random(4);
         try (Arena arena = Arena.ofShared()) {
-            int rows = 32, k = 512, nsb = k / 256, gb = Interleaved.blockBytes(DType.Q4_K);
-            Weight.Mapped w = randomMatrix(arena, r, DType.Q4_K, rows, k);
-            MemorySegment il = Interleaved.of(w, 2);
-            assertThat(il).isNotNull();
-            assertThat(il.byteSize()).isEqualTo((long) rows / 16 * nsb * gb);
-            for (int g = 0; g < rows / 16; g++) {
-                for (int sb = 0; sb < nsb; sb++) {
-                    long at = ((long) g * nsb + sb) * gb;
-                    for (int i = 0; i < 16; i++) {
-                        int row = 16 * g + Interleaved.row(i);
-                        long in = ((long) row * nsb + sb) * DType.Q4_K.blockBytes;
-                        for (int h = 0; h < 2; h++) {
-                            assertThat(il.get(Weight.Mapped.H, at + 32 * h + 2L * i)).as("d/dmin %d of lane %d", h, i).isEqualTo(w.seg().get(Weight.Mapped.H, in + 2 * h));
-                        }
-                        for (int c = 0; c < 8; c++) {
-                            int sm = KQuant.scaleMin(w.seg(), in + 4, c);
-                            assertThat(il.get(ValueLayout.JAVA_BYTE, at + 64 + 16L * c + i)).as("scale %d lane %d", c, i).isEqualTo((byte) (sm & 0xffff));
-                            assertThat(il.get(ValueLayout.JAVA_BYTE, at + 192 + 16L * c + i)).as("min %d lane %d", c, i).isEqualTo((byte) (sm >>> 16));
-                        }
-                        for (int b = 0; b < 128; b++) {
-                            assertThat(il.get(ValueLayout.JAVA_BYTE, at + Interleaved.Q4K_VALUES + 16L * b + i)).as("byte %d lane %d", b, i)
-                                    .isEqualTo(w.seg().get(ValueLayout.JAVA_BYTE, in + 16 + b));
+            for (DType t : new DType[] {DType.Q4_K, DType.Q6_K}) {
+                int rows = 32, k = 512, nsb = k / 256, gb = Interleaved.blockBytes(t);
+                Weight.Mapped w = randomMatrix(arena, r, t, rows, k);
+                MemorySegment il = Interleaved.of(w, 2);
+                assertThat(il).as(t + " copy").isNotNull();
+                assertThat(il.byteSize()).isEqualTo((long) rows / 16 * nsb * gb);
+                for (int g = 0; g < rows / 16; g++) {
+                    for (int sb = 0; sb < nsb; sb++) {
+                        long at = ((long) g * nsb + sb) * gb;
+                        for (int i = 0; i < 16; i++) {
+                            long in = ((long) (16 * g + Interleaved.row(i)) * nsb + sb) * t.blockBytes;
+                            if (t == DType.Q4_K) assertQ4K(w.seg(), in, il, at, i);
+                            else assertQ6K(w.seg(), in, il, at, i);
                         }
                     }
                 }
@@ -111,35 +107,32 @@ class InterleavedTest {
         }
     }
 
-    @Test
-    void theQ6KCopyHasTheDocumentedLayout() {
-        assumeThat(Interleaved.ENABLED && VectorWeights.INT_DOT).as("interleaving on, 256-bit integer lanes").isTrue();
-        Random r = new Random(6);
-        try (Arena arena = Arena.ofShared()) {
-            int rows = 32, k = 512, nsb = k / 256, gb = Interleaved.blockBytes(DType.Q6_K);
-            Weight.Mapped w = randomMatrix(arena, r, DType.Q6_K, rows, k);
-            MemorySegment il = Interleaved.of(w, 2);
-            assertThat(il).isNotNull();
-            assertThat(il.byteSize()).isEqualTo(w.seg().byteSize());
-            for (int g = 0; g < rows / 16; g++) {
-                for (int sb = 0; sb < nsb; sb++) {
-                    long at = ((long) g * nsb + sb) * gb;
-                    for (int i = 0; i < 16; i++) {
-                        long in = ((long) (16 * g + Interleaved.row(i)) * nsb + sb) * DType.Q6_K.blockBytes;
-                        assertThat(il.get(Weight.Mapped.H, at + 2L * i)).as("d of lane %d", i).isEqualTo(w.seg().get(Weight.Mapped.H, in + 208));
-                        for (int s = 0; s < 16; s++) {
-                            assertThat(il.get(ValueLayout.JAVA_BYTE, at + 32 + 16L * s + i)).as("scale %d lane %d", s, i).isEqualTo(w.seg().get(ValueLayout.JAVA_BYTE, in + 192 + s));
-                        }
-                        for (int p = 0; p < 64; p++) {   // high-bits byte p = 32n + l after low-bits bytes 64n + l, 64n + 32 + l
-                            long to = at + Interleaved.Q6K_VALUES + 48L * p + i;
-                            int low = 64 * (p / 32) + p % 32;
-                            assertThat(il.get(ValueLayout.JAVA_BYTE, to)).as("low byte %d lane %d", low, i).isEqualTo(w.seg().get(ValueLayout.JAVA_BYTE, in + low));
-                            assertThat(il.get(ValueLayout.JAVA_BYTE, to + 16)).as("low byte %d lane %d", low + 32, i).isEqualTo(w.seg().get(ValueLayout.JAVA_BYTE, in + low + 32));
-                            assertThat(il.get(ValueLayout.JAVA_BYTE, to + 32)).as("high byte %d lane %d", p, i).isEqualTo(w.seg().get(ValueLayout.JAVA_BYTE, in + 128 + p));
-                        }
-                    }
-                }
-            }
+    private static void assertQ4K(MemorySegment file, long in, MemorySegment il, long at, int i) {
+        for (int h = 0; h < 2; h++) {
+            assertThat(il.get(Weight.Mapped.H, at + 32 * h + 2L * i)).as("d/dmin %d of lane %d", h, i).isEqualTo(file.get(Weight.Mapped.H, in + 2 * h));
+        }
+        for (int c = 0; c < 8; c++) {
+            int sm = KQuant.scaleMin(file, in + 4, c);
+            assertThat(il.get(ValueLayout.JAVA_BYTE, at + 64 + 16L * c + i)).as("scale %d lane %d", c, i).isEqualTo((byte) (sm & 0xffff));
+            assertThat(il.get(ValueLayout.JAVA_BYTE, at + 192 + 16L * c + i)).as("min %d lane %d", c, i).isEqualTo((byte) (sm >>> 16));
+        }
+        for (int b = 0; b < 128; b++) {
+            assertThat(il.get(ValueLayout.JAVA_BYTE, at + Interleaved.Q4K_VALUES + 16L * b + i)).as("byte %d lane %d", b, i)
+                    .isEqualTo(file.get(ValueLayout.JAVA_BYTE, in + 16 + b));
+        }
+    }
+
+    private static void assertQ6K(MemorySegment file, long in, MemorySegment il, long at, int i) {
+        assertThat(il.get(Weight.Mapped.H, at + 2L * i)).as("d of lane %d", i).isEqualTo(file.get(Weight.Mapped.H, in + 208));
+        for (int s = 0; s < 16; s++) {
+            assertThat(il.get(ValueLayout.JAVA_BYTE, at + 32 + 16L * s + i)).as("scale %d lane %d", s, i).isEqualTo(file.get(ValueLayout.JAVA_BYTE, in + 192 + s));
+        }
+        for (int p = 0; p < 64; p++) {
+            long to = at + Interleaved.Q6K_VALUES + 48L * p + i;
+            int low = 64 * (p / 32) + p % 32;
+            assertThat(il.get(ValueLayout.JAVA_BYTE, to)).as("low byte %d lane %d", low, i).isEqualTo(file.get(ValueLayout.JAVA_BYTE, in + low));
+            assertThat(il.get(ValueLayout.JAVA_BYTE, to + 16)).as("low byte %d lane %d", low + 32, i).isEqualTo(file.get(ValueLayout.JAVA_BYTE, in + low + 32));
+            assertThat(il.get(ValueLayout.JAVA_BYTE, to + 32)).as("high byte %d lane %d", p, i).isEqualTo(file.get(ValueLayout.JAVA_BYTE, in + 128 + p));
         }
     }
 
