@@ -58,10 +58,10 @@ final class Interleaved {
     /**
      * Bytes per (group, block): for Q8_0/Q4_0 32 of scales and 16 rows' quantized values; for a
      * Q4_K super-block of 256 values the unpacked scales ({@link #Q4K_VALUES} bytes) and 16 rows'
-     * nibbles.
+     * nibbles; for Q6_K as many as the file's 16 super-blocks.
      */
     static int blockBytes(DType type) {
-        return type == DType.Q4_K ? Q4K_VALUES + ROWS * 128 : ROWS * type.blockBytes;   // Q6_K: as long as the file's
+        return type == DType.Q4_K ? Q4K_VALUES + ROWS * 128 : ROWS * type.blockBytes;
     }
 
     /** Bytes of one group (16 rows) of the copy. */
@@ -77,7 +77,7 @@ final class Interleaved {
     /** Whether of() could give a copy for a matrix of this type and shape (before reading its scales). */
     static boolean eligible(Weight.Mapped w) {
         return ENABLED && !exhausted && VectorWeights.INT_DOT && (w.type() == DType.Q8_0 || w.type() == DType.Q4_0 || w.type() == DType.Q4_K || w.type() == DType.Q6_K)
-                && w.rows() > 0 && w.rows() % ROWS == 0 && w.cols() > 0 && w.cols() % w.type().blockSize == 0
+                && w.rows() > 0 && w.rows() % ROWS == 0 && w.cols() > 0   // whole blocks: Weight.Mapped's constructor
                 && groupBytes(w) <= Integer.MAX_VALUE - 8;   // a group fits a heap array (build)
     }
 
@@ -121,25 +121,12 @@ final class Interleaved {
         // array indexing: ~4x faster than byte-wise segment accesses)
         long groupBytes = (long) nb * gb, fileBytes = (long) ROWS * nb * bb;   // <= Integer.MAX_VALUE - 8 (eligible)
         Parallel.forRange(threads, groups, 1, Math.max(1, (1 << 12) / nb), (ci, g0, g1) -> {
-            int values = bb - 2;   // quantized bytes of a block: Q4_0 16, Q8_0 32
             byte[] in = new byte[(int) fileBytes], out = new byte[(int) groupBytes];
             int exponents = 0;
             for (int g = g0; g < g1 && exponents == 0; g++) {
                 MemorySegment.copy(src, ValueLayout.JAVA_BYTE, g * fileBytes, in, 0, in.length);
-                if (type == DType.Q4_K) {
-                    exponents |= q4k(in, out, nb);
-                } else if (type == DType.Q6_K) {
-                    exponents |= q6k(in, out, nb);
-                } else for (int i = 0; i < ROWS; i++) {
-                    int r = row(i);
-                    for (int b = 0; b < nb; b++) {
-                        int from = (r * nb + b) * bb, to = b * gb;
-                        out[to + 2 * i] = in[from];
-                        out[to + 2 * i + 1] = in[from + 1];
-                        exponents |= (in[from + 1] & 0x7c) == 0x7c ? 1 : 0;
-                        for (int e = 0; e < values; e++) out[to + 32 + 16 * e + i] = in[from + 2 + e];
-                    }
-                }
+                exponents |= type == DType.Q4_K ? q4k(in, out, nb, src, g * fileBytes)
+                        : type == DType.Q6_K ? q6k(in, out, nb) : blocks(in, out, nb, bb);
                 MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, g * groupBytes, out.length);
             }
             if (exponents != 0) special.set(true);
@@ -147,12 +134,34 @@ final class Interleaved {
         return special.get() ? MemorySegment.NULL : dst;
     }
 
-    // One group of Q4_K rows (in: the file's 16 rows of nb super-blocks) into out; returns 1 if
-    // a d or dmin is infinite or NaN. Per super-block: d as eight ints (row j | row 8 + j << 16),
+    // 1 if the high byte of a little-endian f16 has an all-ones exponent (infinite or NaN)
+    private static int infOrNaN(byte high) {
+        return (high & 0x7c) == 0x7c ? 1 : 0;
+    }
+
+    // One group of Q8_0/Q4_0 rows (in: the file's 16 rows of nb blocks of bb bytes) into out;
+    // returns 1 if a scale is infinite or NaN. Layout: see the class comment.
+    private static int blocks(byte[] in, byte[] out, int nb, int bb) {
+        int exponents = 0, gb = ROWS * bb;
+        for (int i = 0; i < ROWS; i++) {
+            int r = row(i);
+            for (int b = 0; b < nb; b++) {
+                int from = (r * nb + b) * bb, to = b * gb;
+                out[to + 2 * i] = in[from];
+                out[to + 2 * i + 1] = in[from + 1];
+                exponents |= infOrNaN(in[from + 1]);
+                for (int e = 0; e < bb - 2; e++) out[to + 32 + 16 * e + i] = in[from + 2 + e];
+            }
+        }
+        return exponents;
+    }
+
+    // One group of Q4_K rows (in: the file's 16 rows of nb super-blocks, at src[base..]) into
+    // out; returns 1 if a d or dmin is infinite or NaN. Per super-block: d as eight ints (row j | row 8 + j << 16),
     // dmin the same at 32, the 6-bit scale of sub-group c (32 values) of row(i) at byte 64 + 16c + i,
     // its min at 192 + 16c + i, then the 128 nibble bytes p of each row at Q4K_VALUES + 16p + i (byte
     // p = 32j + l holding value 64j + l in the low nibble and 64j + 32 + l in the high one, as in the file).
-    private static int q4k(byte[] in, byte[] out, int nb) {
+    private static int q4k(byte[] in, byte[] out, int nb, MemorySegment src, long base) {
         int exponents = 0;
         for (int i = 0; i < ROWS; i++) {
             int r = row(i);
@@ -161,19 +170,12 @@ final class Interleaved {
                 for (int h = 0; h < 2; h++) {
                     out[to + 32 * h + 2 * i] = in[from + 2 * h];
                     out[to + 32 * h + 2 * i + 1] = in[from + 2 * h + 1];
-                    exponents |= (in[from + 2 * h + 1] & 0x7c) == 0x7c ? 1 : 0;
+                    exponents |= infOrNaN(in[from + 2 * h + 1]);
                 }
-                for (int c = 0; c < 8; c++) {
-                    int sc, m, s = from + 4;
-                    if (c < 4) {
-                        sc = in[s + c] & 63;
-                        m = in[s + c + 4] & 63;
-                    } else {
-                        sc = (in[s + c + 4] & 0xF) | ((in[s + c - 4] & 0xff) >>> 6) << 4;
-                        m = ((in[s + c + 4] & 0xff) >>> 4) | ((in[s + c] & 0xff) >>> 6) << 4;
-                    }
-                    out[to + 64 + 16 * c + i] = (byte) sc;
-                    out[to + 192 + 16 * c + i] = (byte) m;
+                for (int c = 0; c < 8; c++) {   // the 12 packed bytes, decoded as everywhere else (from the file)
+                    int sm = KQuant.scaleMin(src, base + from + 4, c);
+                    out[to + 64 + 16 * c + i] = (byte) sm;
+                    out[to + 192 + 16 * c + i] = (byte) (sm >>> 16);
                 }
                 for (int p = 0; p < 128; p++) out[to + Q4K_VALUES + 16 * p + i] = in[from + 16 + p];
             }
@@ -195,7 +197,7 @@ final class Interleaved {
                 int from = (r * nb + b) * 210, to = b * blockBytes(DType.Q6_K);
                 out[to + 2 * i] = in[from + 208];
                 out[to + 2 * i + 1] = in[from + 209];
-                exponents |= (in[from + 209] & 0x7c) == 0x7c ? 1 : 0;
+                exponents |= infOrNaN(in[from + 209]);
                 for (int g = 0; g < 16; g++) out[to + 32 + 16 * g + i] = in[from + 192 + g];
                 for (int p = 0; p < 64; p++) {
                     int at = to + Q6K_VALUES + 48 * p + i, low = from + 64 * (p >>> 5) + (p & 31);

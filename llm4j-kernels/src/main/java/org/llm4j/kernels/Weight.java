@@ -54,7 +54,7 @@ public sealed interface Weight permits Weight.Heap, Weight.Mapped {
         private final DType type;
         private final int rows, cols;
         volatile BlockScales.Scales blockScales;   // BlockScales' contiguous copy of the block scales (Q8_0, Q4_0, Q4_K), made on first use
-        volatile MemorySegment interleaved;        // Interleaved's copy of a Q8_0/Q4_0 matrix (NULL: stays in place), made on first use
+        volatile MemorySegment interleaved;        // Interleaved's copy of a Q8_0/Q4_0/Q4_K/Q6_K matrix (NULL: stays in place), made on first use
 
         public Mapped(MemorySegment seg, DType type, int rows, int cols) {
             if (rows < 0 || cols < 0 || cols % type.blockSize != 0) {
