@@ -127,7 +127,7 @@ public final class VectorKernels implements Kernels {
     public void matmulEach(float[] a, int aOff, int m, Weight[] ws, float[][] cs) {
         if (ws.length != cs.length) throw new IllegalArgumentException(ws.length + " weights but " + cs.length + " outputs");
         if (!promptProducts(m, ws)) {
-            Kernels.super.matmulEach(a, aOff, m, ws, cs);
+            if (!decodingProducts(a, aOff, m, ws, cs)) Kernels.super.matmulEach(a, aOff, m, ws, cs);
             return;
         }
         // A prompt's products with mapped weights of one width and rounding, each at least as wide
@@ -163,6 +163,24 @@ public final class VectorKernels implements Kernels {
             int n = ws[i].rows(), j0 = (ci - firstChunk[i]) * len[i];
             gemmBlock(NT, x, xOff, null, 0, (Weight.Mapped) ws[i], cs[i], 0, m, k, n, false, 0, m, j0, Math.min(n, j0 + len[i]), ap, mPad, null, 0);
         });
+    }
+
+    // matmulEach for a few rows (decoding) with interleaved quantized weights of one type and
+    // width: the activation rounded once and every weight's groups of rows in one parallel job
+    // (VectorWeights.gemvEach, each output the bits of its own matmul). False, with nothing done,
+    // where it does not apply.
+    private boolean decodingProducts(float[] a, int aOff, int m, Weight[] ws, float[][] cs) {
+        if (m < 1 || m > SKINNY_ROWS || ws.length < 2) return false;
+        Weight.Mapped[] mws = new Weight.Mapped[ws.length];
+        long muladds = 0;
+        for (int i = 0; i < ws.length; i++) {
+            if (!(ws[i] instanceof Weight.Mapped mw) || mw.cols() != ws[0].cols()) return false;
+            mws[i] = mw;
+            muladds += (long) m * mw.rows() * mw.cols();
+        }
+        check(aOff, (long) m * mws[0].cols(), a);
+        for (int i = 0; i < ws.length; i++) check(0, (long) m * mws[i].rows(), cs[i]);
+        return VectorWeights.gemvEach(muladds < PARALLEL_MULADDS ? 1 : threads, m, mws, a, aOff, cs);
     }
 
     // Whether matmulEach can share A's preparation: more rows than the matrix-vector path takes,

@@ -246,8 +246,19 @@ final class VectorWeights {
     // left some calls out and boxed the vectors (10 against 19 G weights/s). The groups of 16 rows are split over the threads; each group's outputs depend
     // on its own rows only, so the bits do not depend on the split.
     private static void gemvInterleaved(int t, Weight.Mapped w, MemorySegment il, int m, float[] vec, int vecOff, float[] out, int outOff, boolean acc) {
-        int rows = w.rows(), k = w.cols(), nb = k / 32, groups = rows / Interleaved.ROWS;
-        long groupBytes = (long) nb * Interleaved.blockBytes(w.type());
+        int k = w.cols(), groups = w.rows() / Interleaved.ROWS;
+        QScratch s = prepareInterleaved(w.type(), m, k, vec, vecOff);
+        int minGroups = Math.max(1, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, Interleaved.ROWS * k));
+        Parallel.forRangeBalanced(t, groups, 1, minGroups, (ci, g0, g1) -> {
+            float[] f = w.type() == DType.Q4_0 && m >= 4 ? new float[4 * Interleaved.ROWS] : null;
+            for (int g = g0; g < g1; g++) interleavedGroup(il, w.type(), k, g, m, s, f, out, outOff, w.rows(), acc);
+        });
+    }
+
+    // The m activation rows rounded to Q8_0 blocks for the Q8_0/Q4_0 copies (see above), in the
+    // calling thread's scratch: q (s.q), qi, d·2^112 (s.d), Q4_0's 8·Σq (s.sums).
+    private static QScratch prepareInterleaved(DType type, int m, int k, float[] vec, int vecOff) {
+        int nb = k / 32;
         QScratch s = QSCRATCH.get();
         if (s.q.length < m * k) s.q = new short[m * k];
         if (s.qi.length < m * k) s.qi = new int[m * k];
@@ -256,7 +267,7 @@ final class VectorWeights {
         short[] q = s.q;
         int[] qi = s.qi, c8 = s.sums;
         float[] dq = s.d;
-        boolean q4 = w.type() == DType.Q4_0;
+        boolean q4 = type == DType.Q4_0;
         for (int i = 0; i < m; i++) {
             roundActivation(vec, vecOff + i * k, k, q, i * k, dq, i * nb);
             for (int p = i * k; p < (i + 1) * k; p++) {
@@ -268,16 +279,57 @@ final class VectorWeights {
                 if (q4) c8[b] = 8 * blockSum(q, 32 * b);
             }
         }
+        return s;
+    }
+
+    // Group g (rows 16g..16g + 16) of a Q8_0/Q4_0 copy against the m prepared activations, into
+    // out[outOff + i·rows + 16g ..]; Q4_0 takes four activations at a time (f: q4Group4's sums).
+    private static void interleavedGroup(MemorySegment il, DType type, int k, int g, int m, QScratch s, float[] f, float[] out, int outOff, int rows, boolean acc) {
+        int nb = k / 32;
+        long at = g * (long) nb * Interleaved.blockBytes(type);
+        int i = 0;
+        if (type == DType.Q4_0) {
+            for (; i + 4 <= m; i += 4) q4Group4(il, at, nb, s.qi, i * k, k, s.d, s.sums, i * nb, f, out, outOff + i * rows + Interleaved.ROWS * g, rows, acc);
+        }
+        for (; i < m; i++) {   // the group's bytes stay in cache for the other vectors
+            int o = outOff + i * rows + Interleaved.ROWS * g;
+            if (type == DType.Q4_0) q4Group(il, at, nb, s.qi, i * k, s.d, s.sums, i * nb, out, o, acc);
+            else q8Group(il, at, nb, s.qi, i * k, s.d, i * nb, out, o, acc);
+        }
+    }
+
+    /**
+     * The products of m activation rows with several interleaved matrices of one type and width
+     * (a block's q/k/v or gate/up in decoding): the activation is rounded once and all the
+     * matrices' groups of 16 rows are one parallel job. Each output has the bits of its own
+     * gemvRows (the same prepared activation, the same group kernels). False, with nothing
+     * written, when some matrix has no copy or the types or widths differ.
+     */
+    static boolean gemvEach(int t, int m, Weight.Mapped[] ws, float[] vec, int vecOff, float[][] outs) {
+        DType type = ws[0].type();
+        int k = ws[0].cols();
+        boolean kq = type == DType.Q4_K || type == DType.Q6_K;
+        if (!INT_DOT || !(kq || type == DType.Q8_0 || type == DType.Q4_0)) return false;
+        MemorySegment[] ils = new MemorySegment[ws.length];
+        int[] firstGroup = new int[ws.length + 1];
+        for (int j = 0; j < ws.length; j++) {
+            if (ws[j].type() != type || ws[j].cols() != k) return false;
+            ils[j] = Interleaved.of(ws[j], t);
+            if (ils[j] == null) return false;
+            firstGroup[j + 1] = firstGroup[j] + ws[j].rows() / Interleaved.ROWS;
+        }
+        QScratch s = kq ? prepareInterleavedK(type, m, k, vec, vecOff) : prepareInterleaved(type, m, k, vec, vecOff);
         int minGroups = Math.max(1, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, Interleaved.ROWS * k));
-        Parallel.forRangeBalanced(t, groups, 1, minGroups, (ci, g0, g1) -> {
+        Parallel.forRangeBalanced(t, firstGroup[ws.length], 1, minGroups, (ci, g0, g1) -> {
+            float[] f = type == DType.Q4_0 && m >= 4 ? new float[4 * Interleaved.ROWS] : null;
+            int j = 0;
             for (int g = g0; g < g1; g++) {
-                for (int i = 0; i < m; i++) {   // the group's bytes stay in cache for the other vectors
-                    int o = outOff + i * rows + Interleaved.ROWS * g;
-                    if (q4) q4Group(il, g * groupBytes, nb, qi, i * k, dq, c8, i * nb, out, o, acc);
-                    else q8Group(il, g * groupBytes, nb, qi, i * k, dq, i * nb, out, o, acc);
-                }
+                while (g >= firstGroup[j + 1]) j++;
+                if (kq) interleavedGroupK(ils[j], type, k, g - firstGroup[j], m, s, outs[j], 0, ws[j].rows(), false);
+                else interleavedGroup(ils[j], type, k, g - firstGroup[j], m, s, f, outs[j], 0, ws[j].rows(), false);
             }
         });
+        return true;
     }
 
     // 16 rows' Q4_0 blocks against one rounded activation, in int16 lanes that wrap: a block's
@@ -315,6 +367,57 @@ final class VectorWeights {
         hi.intoArray(out, o + 8);
     }
 
+    // q4Group for four activations (qi rows qo, qo + k, qo + 2k, qo + 3k) at once: each chunk's
+    // nibbles are decoded once and meet four broadcasts, and a block's scales convert once. The
+    // per-vector arithmetic, and so every bit of each output, is q4Group's; the float sums (16
+    // per vector) wait in f between blocks, as eight int16 accumulators fill the registers.
+    private static void q4Group4(MemorySegment il, long at, int nb, int[] qi, int qo, int k, float[] dq, int[] c8, int bo, float[] f, float[] out, int o, int rows, boolean acc) {
+        java.util.Arrays.fill(f, 0f);
+        for (int b = 0; b < nb; b++, at += 288, qo += 32) {
+            ShortVector a0 = ShortVector.zero(S16), c0 = ShortVector.zero(S16), a1 = ShortVector.zero(S16), c1 = ShortVector.zero(S16);
+            ShortVector a2 = ShortVector.zero(S16), c2 = ShortVector.zero(S16), a3 = ShortVector.zero(S16), c3 = ShortVector.zero(S16);
+            for (int e = 0; e < 16; e++) {   // low nibbles, then high: eight accumulators at once spilled
+                ShortVector x = (ShortVector) ByteVector.fromMemorySegment(B16, il, at + 32 + 16 * e, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
+                int p = qo + e;
+                a0 = a0.add(x.mul(IntVector.broadcast(I8, qi[p]).reinterpretAsShorts()));
+                a1 = a1.add(x.mul(IntVector.broadcast(I8, qi[p + k]).reinterpretAsShorts()));
+                a2 = a2.add(x.mul(IntVector.broadcast(I8, qi[p + 2 * k]).reinterpretAsShorts()));
+                a3 = a3.add(x.mul(IntVector.broadcast(I8, qi[p + 3 * k]).reinterpretAsShorts()));
+            }
+            for (int e = 0; e < 16; e++) {
+                ShortVector xh = ((ShortVector) ByteVector.fromMemorySegment(B16, il, at + 32 + 16 * e, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0))
+                        .reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).and(0x000f000f).reinterpretAsShorts();
+                int p = qo + e + 16;
+                c0 = c0.add(xh.mul(IntVector.broadcast(I8, qi[p]).reinterpretAsShorts()));
+                c1 = c1.add(xh.mul(IntVector.broadcast(I8, qi[p + k]).reinterpretAsShorts()));
+                c2 = c2.add(xh.mul(IntVector.broadcast(I8, qi[p + 2 * k]).reinterpretAsShorts()));
+                c3 = c3.add(xh.mul(IntVector.broadcast(I8, qi[p + 3 * k]).reinterpretAsShorts()));
+            }
+            IntVector h = IntVector.fromMemorySegment(I8, il, at, LE);
+            FloatVector sl = h.lanewise(VectorOperators.LSHL, 16).and(0x80000000).or(h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000)).reinterpretAsFloats();
+            FloatVector sh = h.and(0x80000000).or(h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000)).reinterpretAsFloats();
+            IntVector s = a0.add(c0).sub((short) c8[bo + b]).reinterpretAsInts();
+            FloatVector d = FloatVector.broadcast(F8, dq[bo + b]);
+            ((FloatVector) s.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(sl.mul(d), FloatVector.fromArray(F8, f, 0)).intoArray(f, 0);
+            ((FloatVector) s.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(sh.mul(d), FloatVector.fromArray(F8, f, 8)).intoArray(f, 8);
+            s = a1.add(c1).sub((short) c8[bo + nb + b]).reinterpretAsInts();
+            d = FloatVector.broadcast(F8, dq[bo + nb + b]);
+            ((FloatVector) s.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(sl.mul(d), FloatVector.fromArray(F8, f, 16)).intoArray(f, 16);
+            ((FloatVector) s.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(sh.mul(d), FloatVector.fromArray(F8, f, 24)).intoArray(f, 24);
+            s = a2.add(c2).sub((short) c8[bo + 2 * nb + b]).reinterpretAsInts();
+            d = FloatVector.broadcast(F8, dq[bo + 2 * nb + b]);
+            ((FloatVector) s.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(sl.mul(d), FloatVector.fromArray(F8, f, 32)).intoArray(f, 32);
+            ((FloatVector) s.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(sh.mul(d), FloatVector.fromArray(F8, f, 40)).intoArray(f, 40);
+            s = a3.add(c3).sub((short) c8[bo + 3 * nb + b]).reinterpretAsInts();
+            d = FloatVector.broadcast(F8, dq[bo + 3 * nb + b]);
+            ((FloatVector) s.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(sl.mul(d), FloatVector.fromArray(F8, f, 48)).intoArray(f, 48);
+            ((FloatVector) s.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(sh.mul(d), FloatVector.fromArray(F8, f, 56)).intoArray(f, 56);
+        }
+        for (int j = 0; j < 4; j++, o += rows) {
+            for (int r = 0; r < Interleaved.ROWS; r++) out[o + r] = acc ? out[o + r] + f[16 * j + r] : f[16 * j + r];
+        }
+    }
+
     // 16 rows' Q8_0 blocks: elements in pairs, |q_w·q_x| <= 128·127, so a pair sums in int16
     // lanes; each pair's sums split into rows 0..7 and 8..15 as int32 and accumulate per block.
     private static void q8Group(MemorySegment il, long at, int nb, int[] qi, int qo, float[] dq, int bo, float[] out, int o, boolean acc) {
@@ -346,8 +449,18 @@ final class VectorWeights {
     // The activation is rounded to Q8_K blocks as for the row kernels (qi: each q in both halves of
     // an int; dq: the super-block's d times 2^112, see gemvInterleaved; sums: its 32-value sums).
     private static void gemvInterleavedK(int t, Weight.Mapped w, MemorySegment il, int m, float[] vec, int vecOff, float[] out, int outOff, boolean acc) {
-        int rows = w.rows(), k = w.cols(), nsb = k / 256, groups = rows / Interleaved.ROWS;
-        long groupBytes = Interleaved.groupBytes(w);
+        int k = w.cols(), groups = w.rows() / Interleaved.ROWS;
+        QScratch s = prepareInterleavedK(w.type(), m, k, vec, vecOff);
+        int minGroups = Math.max(1, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, Interleaved.ROWS * k));
+        Parallel.forRangeBalanced(t, groups, 1, minGroups, (ci, g0, g1) -> {
+            for (int g = g0; g < g1; g++) interleavedGroupK(il, w.type(), k, g, m, s, out, outOff, w.rows(), acc);
+        });
+    }
+
+    // The m activation rows rounded to Q8_K blocks for the Q4_K/Q6_K copies, in the calling
+    // thread's scratch (qi, d·2^112 in s.d; s.sums: Q4_K's 32-value sums, Q6_K's 8-value sums).
+    private static QScratch prepareInterleavedK(DType type, int m, int k, float[] vec, int vecOff) {
+        int nsb = k / 256;
         QScratch s = QSCRATCH.get();
         if (s.q.length < m * k) s.q = new short[m * k];
         if (s.qi.length < m * k) s.qi = new int[m * k];
@@ -356,25 +469,26 @@ final class VectorWeights {
         short[] q = s.q;
         int[] qi = s.qi, sums = s.sums;
         float[] dq = s.d;
-        boolean q4 = w.type() == DType.Q4_K;
         for (int i = 0; i < m; i++) {
             roundActivationK(vec, vecOff + i * k, k, q, i * k, dq, i * nsb, sums, i * (k / 16));
             for (int p = i * k; p < (i + 1) * k; p++) qi[p] = (q[p] & 0xffff) | (q[p] << 16);
             for (int b = i * nsb; b < (i + 1) * nsb; b++) dq[b] *= 0x1p112f;   // exact, as in gemvInterleaved
         }
         // Q4_K: 32-value sums (in place); Q6_K: 8-value sums
-        if (q4) for (int g = 0; g < m * k / 32; g++) sums[g] = sums[2 * g] + sums[2 * g + 1];
+        if (type == DType.Q4_K) for (int g = 0; g < m * k / 32; g++) sums[g] = sums[2 * g] + sums[2 * g + 1];
         else for (int g = 0; g < m * k / 8; g++) sums[g] = blockSum8(q, 8 * g);
-        int minGroups = Math.max(1, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, Interleaved.ROWS * k));
-        Parallel.forRangeBalanced(t, groups, 1, minGroups, (ci, g0, g1) -> {
-            for (int g = g0; g < g1; g++) {
-                for (int i = 0; i < m; i++) {
-                    int o = outOff + i * rows + Interleaved.ROWS * g;
-                    if (q4) q4kGroup(il, g * groupBytes, nsb, qi, i * k, dq, i * nsb, sums, i * (k / 32), out, o, acc);
-                    else q6kGroup(il, g * groupBytes, nsb, qi, i * k, dq, i * nsb, sums, i * (k / 8), out, o, acc);
-                }
-            }
-        });
+        return s;
+    }
+
+    // Group g of a Q4_K/Q6_K copy against the m prepared activations (as interleavedGroup).
+    private static void interleavedGroupK(MemorySegment il, DType type, int k, int g, int m, QScratch s, float[] out, int outOff, int rows, boolean acc) {
+        int nsb = k / 256;
+        long at = g * (long) nsb * Interleaved.blockBytes(type);
+        for (int i = 0; i < m; i++) {
+            int o = outOff + i * rows + Interleaved.ROWS * g;
+            if (type == DType.Q4_K) q4kGroup(il, at, nsb, s.qi, i * k, s.d, i * nsb, s.sums, i * (k / 32), out, o, acc);
+            else q6kGroup(il, at, nsb, s.qi, i * k, s.d, i * nsb, s.sums, i * (k / 8), out, o, acc);
+        }
     }
 
     private static int blockSum8(short[] q, int o) {

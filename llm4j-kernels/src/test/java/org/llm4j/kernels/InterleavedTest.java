@@ -212,6 +212,38 @@ class InterleavedTest {
         }
     }
 
+    /**
+     * A few-row product (2..8 vectors, which Q4_0 runs four vectors at a time) gives each vector
+     * the bits of its product alone, at one and two threads, plain and accumulating.
+     */
+    @Test
+    void fewRowProductsGiveEachVectorTheBitsOfItsOwnProduct() {
+        Random r = new Random(11);
+        try (Arena arena = Arena.ofShared()) {
+            for (DType t : TYPES) {
+                int n = 16 * 5, k = t.kQuant() ? 256 * 3 : 32 * 24;
+                Weight.Mapped w = randomMatrix(arena, r, t, n, k);
+                for (int m = 2; m <= Kernels.FEW_ROWS; m++) {
+                    float[] a = WeightKernelsTest.random(r, m * k), base = WeightKernelsTest.random(r, m * n);
+                    for (int threads = 1; threads <= 2; threads++) {
+                        VectorKernels kernels = new VectorKernels(threads);
+                        float[] got = new float[m * n], accumulated = base.clone();
+                        kernels.matmul(a, 0, w, true, got, 0, m, false);
+                        kernels.matmul(a, 0, w, true, accumulated, 0, m, true);
+                        for (int i = 0; i < m; i++) {
+                            float[] one = new float[n], oneAcc = java.util.Arrays.copyOfRange(base, i * n, (i + 1) * n);
+                            kernels.matmul(java.util.Arrays.copyOfRange(a, i * k, (i + 1) * k), 0, w, true, one, 0, 1, false);
+                            kernels.matmul(java.util.Arrays.copyOfRange(a, i * k, (i + 1) * k), 0, w, true, oneAcc, 0, 1, true);
+                            String what = t + " m=" + m + " vector " + i + " at " + threads + " threads";
+                            VectorKernelsTest.assertSameBits(what, one, java.util.Arrays.copyOfRange(got, i * n, (i + 1) * n));
+                            VectorKernelsTest.assertSameBits(what + ", accumulating", oneAcc, java.util.Arrays.copyOfRange(accumulated, i * n, (i + 1) * n));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /** Decoding products give the same bits at any thread count (the groups are split, never a sum). */
     @Test
     void decodingProductsDoNotDependOnTheThreadCount() {

@@ -87,8 +87,8 @@ class WeightKernelsTest {
     /**
      * matmulEach (a block's q/k/v or gate/up products with one input) gives each output the bits
      * of its own matmul: in the shared path (rows > FEW_ROWS, mapped weights of one type and
-     * width, each at least as wide as A is tall) and in the fallbacks (few rows, mixed types,
-     * a heap weight, a weight narrower than A).
+     * width, each at least as wide as A is tall; few rows with interleaved weights of one type)
+     * and in the fallbacks (mixed types, a heap weight, a weight narrower than A).
      */
     @Test
     void productsSharingAnInputGiveTheBitsOfEachProductAlone() {
@@ -108,9 +108,10 @@ class WeightKernelsTest {
                     case Q4_K -> DType.Q6_K; case Q6_K -> DType.Q4_K; default -> t;
                 };
                 Weight[] alike = {same[0], same[1], mapped(arena, random(r, 64 * k), twin, 64, k)};
-                for (int variant = 0; variant < 4; variant++) {
-                    int m = variant == 0 ? 5 : 40;
-                    Weight[] ws = variant == 2 ? mixed : variant == 3 ? alike : same;
+                for (int variant = 0; variant < 7; variant++) {
+                    // decoding's few rows (one parallel job for interleaved weights of one type), then prompts
+                    int m = new int[] {5, 40, 40, 40, 1, 8, 3}[variant];
+                    Weight[] ws = variant == 2 || variant == 6 ? mixed : variant == 3 || variant == 5 ? alike : same;
                     float[] a = random(r, m * k + 3);
                     int[] widths = java.util.Arrays.stream(ws).mapToInt(Weight::rows).toArray();
                     float[][] got = new float[ws.length][], want = new float[ws.length][];
