@@ -321,11 +321,11 @@ final class VectorWeights {
         QScratch s = kq ? prepareInterleavedK(type, m, k, vec, vecOff) : prepareInterleaved(type, m, k, vec, vecOff);
         int minGroups = Math.max(1, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, Interleaved.ROWS * k));
         Parallel.forRangeBalanced(t, firstGroup[ws.length], 1, minGroups, (ci, g0, g1) -> {
-            float[] f = type == DType.Q4_0 && m >= 4 ? new float[4 * Interleaved.ROWS] : null;
+            float[] f = m < 4 ? null : type == DType.Q4_0 ? new float[4 * Interleaved.ROWS] : kq ? new float[Q4K4_SCRATCH] : null;
             int j = 0;
             for (int g = g0; g < g1; g++) {
                 while (g >= firstGroup[j + 1]) j++;
-                if (kq) interleavedGroupK(ils[j], type, k, g - firstGroup[j], m, s, outs[j], 0, ws[j].rows(), false);
+                if (kq) interleavedGroupK(ils[j], type, k, g - firstGroup[j], m, s, f, outs[j], 0, ws[j].rows(), false);
                 else interleavedGroup(ils[j], type, k, g - firstGroup[j], m, s, f, outs[j], 0, ws[j].rows(), false);
             }
         });
@@ -453,7 +453,8 @@ final class VectorWeights {
         QScratch s = prepareInterleavedK(w.type(), m, k, vec, vecOff);
         int minGroups = Math.max(1, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, Interleaved.ROWS * k));
         Parallel.forRangeBalanced(t, groups, 1, minGroups, (ci, g0, g1) -> {
-            for (int g = g0; g < g1; g++) interleavedGroupK(il, w.type(), k, g, m, s, out, outOff, w.rows(), acc);
+            float[] f = m >= 4 ? new float[Q4K4_SCRATCH] : null;
+            for (int g = g0; g < g1; g++) interleavedGroupK(il, w.type(), k, g, m, s, f, out, outOff, w.rows(), acc);
         });
     }
 
@@ -481,10 +482,16 @@ final class VectorWeights {
     }
 
     // Group g of a Q4_K/Q6_K copy against the m prepared activations (as interleavedGroup).
-    private static void interleavedGroupK(MemorySegment il, DType type, int k, int g, int m, QScratch s, float[] out, int outOff, int rows, boolean acc) {
+    private static void interleavedGroupK(MemorySegment il, DType type, int k, int g, int m, QScratch s, float[] f, float[] out, int outOff, int rows, boolean acc) {
         int nsb = k / 256;
         long at = g * (long) nsb * Interleaved.blockBytes(type);
-        for (int i = 0; i < m; i++) {
+        int i = 0;
+        for (; i + 4 <= m; i += 4) {
+            int o = outOff + i * rows + Interleaved.ROWS * g;
+            if (type == DType.Q4_K) q4kGroup4(il, at, nsb, s.qi, i * k, k, s.d, i * nsb, s.sums, i * (k / 32), f, out, o, rows, acc);
+            else q6kGroup4(il, at, nsb, s.qi, i * k, k, s.d, i * nsb, s.sums, i * (k / 8), f, out, o, rows, acc);
+        }
+        for (; i < m; i++) {
             int o = outOff + i * rows + Interleaved.ROWS * g;
             if (type == DType.Q4_K) q4kGroup(il, at, nsb, s.qi, i * k, s.d, i * nsb, s.sums, i * (k / 32), out, o, acc);
             else q6kGroup(il, at, nsb, s.qi, i * k, s.d, i * nsb, s.sums, i * (k / 8), out, o, acc);
@@ -623,6 +630,165 @@ final class VectorWeights {
         }
         lo.intoArray(out, o);
         hi.intoArray(out, o + 8);
+    }
+
+    // q4kGroup4's scratch: per vector the float sums lo, hi (16 floats at 16i) and one
+    // super-block's tl, th, ul, uh (32 at 64 + 32i), then its two int16 accumulators of a
+    // sub-group pair (16 floats' bits at 192 + 16i).
+    private static final int Q4K4_SCRATCH = 4 * 48 + 64;
+
+    // q4kGroup for four activations (qi rows qo + i·k, i = 0..3): each chunk's nibbles decoded
+    // once against four broadcasts, low nibbles then high (eight int16 accumulators in one loop
+    // spilled), and each sub-group's scales and mins converted once. Per vector the arithmetic,
+    // and so every bit, is q4kGroup's; its float sums wait in f between sub-groups and super-blocks.
+    private static void q4kGroup4(MemorySegment il, long at, int nsb, int[] qi, int qo, int k, float[] dq, int bo, int[] sums, int so, float[] f, float[] out, int o, int rows, boolean acc) {
+        java.util.Arrays.fill(f, 0, 4 * 16, 0f);
+        for (int sb = 0; sb < nsb; sb++, at += Interleaved.blockBytes(DType.Q4_K), qo += 256, so += 8) {
+            java.util.Arrays.fill(f, 64, 64 + 4 * 32, 0f);
+            for (int j = 0; j < 4; j++) {
+                ShortVector a0 = ShortVector.zero(S16), a1 = ShortVector.zero(S16), a2 = ShortVector.zero(S16), a3 = ShortVector.zero(S16);
+                long v = at + Interleaved.Q4K_VALUES + 512L * j;
+                int qj = qo + 64 * j;
+                for (int l = 0; l < 32; l++) {
+                    ShortVector x = ((ShortVector) ByteVector.fromMemorySegment(B16, il, v + 16 * l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0)).and((short) 15);
+                    int p = qj + l;
+                    a0 = a0.add(x.mul(IntVector.broadcast(I8, qi[p]).reinterpretAsShorts()));
+                    a1 = a1.add(x.mul(IntVector.broadcast(I8, qi[p + k]).reinterpretAsShorts()));
+                    a2 = a2.add(x.mul(IntVector.broadcast(I8, qi[p + 2 * k]).reinterpretAsShorts()));
+                    a3 = a3.add(x.mul(IntVector.broadcast(I8, qi[p + 3 * k]).reinterpretAsShorts()));
+                }
+                a0.reinterpretAsFloats().intoArray(f, 192);
+                a1.reinterpretAsFloats().intoArray(f, 208);
+                a2.reinterpretAsFloats().intoArray(f, 224);
+                a3.reinterpretAsFloats().intoArray(f, 240);
+                ShortVector c0 = ShortVector.zero(S16), c1 = ShortVector.zero(S16), c2 = ShortVector.zero(S16), c3 = ShortVector.zero(S16);
+                for (int l = 0; l < 32; l++) {
+                    ShortVector xh = ((ShortVector) ByteVector.fromMemorySegment(B16, il, v + 16 * l, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0))
+                            .reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).and(0x000f000f).reinterpretAsShorts();
+                    int p = qj + 32 + l;
+                    c0 = c0.add(xh.mul(IntVector.broadcast(I8, qi[p]).reinterpretAsShorts()));
+                    c1 = c1.add(xh.mul(IntVector.broadcast(I8, qi[p + k]).reinterpretAsShorts()));
+                    c2 = c2.add(xh.mul(IntVector.broadcast(I8, qi[p + 2 * k]).reinterpretAsShorts()));
+                    c3 = c3.add(xh.mul(IntVector.broadcast(I8, qi[p + 3 * k]).reinterpretAsShorts()));
+                }
+                c0.reinterpretAsFloats().intoArray(f, 200);
+                c1.reinterpretAsFloats().intoArray(f, 216);
+                c2.reinterpretAsFloats().intoArray(f, 232);
+                c3.reinterpretAsFloats().intoArray(f, 248);
+                IntVector k0 = ((ShortVector) ByteVector.fromMemorySegment(B16, il, at + 64 + 32 * j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0)).reinterpretAsInts();
+                IntVector k1 = ((ShortVector) ByteVector.fromMemorySegment(B16, il, at + 80 + 32 * j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0)).reinterpretAsInts();
+                IntVector n0 = ((ShortVector) ByteVector.fromMemorySegment(B16, il, at + 192 + 32 * j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0)).reinterpretAsInts();
+                IntVector n1 = ((ShortVector) ByteVector.fromMemorySegment(B16, il, at + 208 + 32 * j, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0)).reinterpretAsInts();
+                FloatVector k0l = (FloatVector) k0.and(0xffff).convert(VectorOperators.I2F, 0), k0h = (FloatVector) k0.lanewise(VectorOperators.LSHR, 16).convert(VectorOperators.I2F, 0);
+                FloatVector k1l = (FloatVector) k1.and(0xffff).convert(VectorOperators.I2F, 0), k1h = (FloatVector) k1.lanewise(VectorOperators.LSHR, 16).convert(VectorOperators.I2F, 0);
+                FloatVector n0l = (FloatVector) n0.and(0xffff).convert(VectorOperators.I2F, 0), n0h = (FloatVector) n0.lanewise(VectorOperators.LSHR, 16).convert(VectorOperators.I2F, 0);
+                FloatVector n1l = (FloatVector) n1.and(0xffff).convert(VectorOperators.I2F, 0), n1h = (FloatVector) n1.lanewise(VectorOperators.LSHR, 16).convert(VectorOperators.I2F, 0);
+                for (int i = 0; i < 4; i++) {   // vector i: q4kGroup's sub-group step, its sums in f[64 + 32i ..]
+                    int s0 = sums[so + i * (k / 32) + 2 * j], s1 = sums[so + i * (k / 32) + 2 * j + 1], t = 64 + 32 * i;
+                    IntVector p0 = FloatVector.fromArray(F8, f, 192 + 16 * i).reinterpretAsShorts().sub((short) (8 * s0)).reinterpretAsInts();
+                    IntVector p1 = FloatVector.fromArray(F8, f, 200 + 16 * i).reinterpretAsShorts().sub((short) (8 * s1)).reinterpretAsInts();
+                    FloatVector e0 = FloatVector.broadcast(F8, 8f * s0), e1 = FloatVector.broadcast(F8, 8f * s1);
+                    FloatVector tl = FloatVector.fromArray(F8, f, t), th = FloatVector.fromArray(F8, f, t + 8);
+                    FloatVector ul = FloatVector.fromArray(F8, f, t + 16), uh = FloatVector.fromArray(F8, f, t + 24);
+                    tl = ((FloatVector) p0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).add(e0).fma(k0l, tl);
+                    th = ((FloatVector) p0.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).add(e0).fma(k0h, th);
+                    tl = ((FloatVector) p1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).add(e1).fma(k1l, tl);
+                    th = ((FloatVector) p1.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).add(e1).fma(k1h, th);
+                    FloatVector f0 = FloatVector.broadcast(F8, (float) s0), f1 = FloatVector.broadcast(F8, (float) s1);
+                    ul = n0l.fma(f0, ul);
+                    uh = n0h.fma(f0, uh);
+                    ul = n1l.fma(f1, ul);
+                    uh = n1h.fma(f1, uh);
+                    tl.intoArray(f, t);
+                    th.intoArray(f, t + 8);
+                    ul.intoArray(f, t + 16);
+                    uh.intoArray(f, t + 24);
+                }
+            }
+            IntVector h = IntVector.fromMemorySegment(I8, il, at, LE), hm = IntVector.fromMemorySegment(I8, il, at + 32, LE);
+            FloatVector dl = h.lanewise(VectorOperators.LSHL, 16).and(0x80000000).or(h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000)).reinterpretAsFloats();
+            FloatVector dh = h.and(0x80000000).or(h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000)).reinterpretAsFloats();
+            FloatVector ml = hm.lanewise(VectorOperators.LSHL, 16).and(0x80000000).or(hm.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000)).reinterpretAsFloats();
+            FloatVector mh = hm.and(0x80000000).or(hm.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000)).reinterpretAsFloats();
+            for (int i = 0; i < 4; i++) {
+                int t = 64 + 32 * i;
+                FloatVector d = FloatVector.broadcast(F8, dq[bo + i * nsb + sb]);
+                FloatVector lo = FloatVector.fromArray(F8, f, 16 * i), hi = FloatVector.fromArray(F8, f, 16 * i + 8);
+                lo = FloatVector.fromArray(F8, f, t).fma(dl.mul(d), lo);
+                hi = FloatVector.fromArray(F8, f, t + 8).fma(dh.mul(d), hi);
+                lo = FloatVector.fromArray(F8, f, t + 16).neg().fma(ml.mul(d), lo);
+                hi = FloatVector.fromArray(F8, f, t + 24).neg().fma(mh.mul(d), hi);
+                lo.intoArray(f, 16 * i);
+                hi.intoArray(f, 16 * i + 8);
+            }
+        }
+        for (int i = 0; i < 4; i++, o += rows) {
+            for (int r = 0; r < Interleaved.ROWS; r++) out[o + r] = acc ? out[o + r] + f[16 * i + r] : f[16 * i + r];
+        }
+    }
+
+    // q6kGroup for four activations (qi rows qo + i·k): each of the four value classes of a byte
+    // (q6kGroup's a1..a4) in its own pass, its 6-bit values formed once against four broadcasts,
+    // and each group scale converted once. Per vector the arithmetic, and so every bit, is
+    // q6kGroup's (the same sums in the same order); f as in q4kGroup4 (lo, hi at 16i; a
+    // super-block's tl, th at 64 + 32i; the class's int16 accumulators at 192 + 16i).
+    private static void q6kGroup4(MemorySegment il, long at, int nsb, int[] qi, int qo, int k, float[] dq, int bo, int[] s8, int so, float[] f, float[] out, int o, int rows, boolean acc) {
+        java.util.Arrays.fill(f, 0, 4 * 16, 0f);
+        for (int sb = 0; sb < nsb; sb++, at += Interleaved.blockBytes(DType.Q6_K), qo += 256, so += 32) {
+            java.util.Arrays.fill(f, 64, 64 + 4 * 32, 0f);
+            for (int n = 0; n < 2; n++) {
+                for (int e = 0; e < 4; e++) {
+                    long v = at + Interleaved.Q6K_VALUES + 48L * (32 * n + 8 * e);
+                    int q1 = qo + 128 * n + 8 * e, g = 8 * n + e / 2, c = so + 16 * n + e;
+                    for (int j = 0; j < 4; j++) {   // class j: values 128n + 8e + 32j .. + 8
+                        ShortVector a0 = ShortVector.zero(S16), a1 = ShortVector.zero(S16), a2 = ShortVector.zero(S16), a3 = ShortVector.zero(S16);
+                        int qj = q1 + 32 * j;
+                        for (int l = 0; l < 8; l++) {
+                            IntVector xl = ((ShortVector) ByteVector.fromMemorySegment(B16, il, v + 48 * l + 16 * (j & 1), LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0)).reinterpretAsInts();
+                            IntVector xh = ((ShortVector) ByteVector.fromMemorySegment(B16, il, v + 48 * l + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0)).reinterpretAsInts();
+                            ShortVector x = switch (j) {
+                                case 0 -> xl.and(0x000f000f).or(xh.and(0x00030003).lanewise(VectorOperators.LSHL, 4)).reinterpretAsShorts();
+                                case 1 -> xl.and(0x000f000f).or(xh.and(0x000c000c).lanewise(VectorOperators.LSHL, 2)).reinterpretAsShorts();
+                                case 2 -> xl.lanewise(VectorOperators.LSHR, 4).and(0x000f000f).or(xh.and(0x00300030)).reinterpretAsShorts();
+                                default -> xl.lanewise(VectorOperators.LSHR, 4).and(0x000f000f).or(xh.lanewise(VectorOperators.LSHR, 2).and(0x00300030)).reinterpretAsShorts();
+                            };
+                            int p = qj + l;
+                            a0 = a0.add(x.mul(IntVector.broadcast(I8, qi[p]).reinterpretAsShorts()));
+                            a1 = a1.add(x.mul(IntVector.broadcast(I8, qi[p + k]).reinterpretAsShorts()));
+                            a2 = a2.add(x.mul(IntVector.broadcast(I8, qi[p + 2 * k]).reinterpretAsShorts()));
+                            a3 = a3.add(x.mul(IntVector.broadcast(I8, qi[p + 3 * k]).reinterpretAsShorts()));
+                        }
+                        a0.reinterpretAsFloats().intoArray(f, 192);
+                        a1.reinterpretAsFloats().intoArray(f, 208);
+                        a2.reinterpretAsFloats().intoArray(f, 224);
+                        a3.reinterpretAsFloats().intoArray(f, 240);
+                        IntVector kj = ((ShortVector) ByteVector.fromMemorySegment(B16, il, at + 32 + 16L * (g + 2 * j), LE).convertShape(VectorOperators.B2S, S16, 0)).reinterpretAsInts();
+                        FloatVector kl = (FloatVector) kj.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0);
+                        FloatVector kh = (FloatVector) kj.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0);
+                        for (int i = 0; i < 4; i++) {
+                            int t = 64 + 32 * i;
+                            IntVector pj = FloatVector.fromArray(F8, f, 192 + 16 * i).reinterpretAsShorts().sub((short) (32 * s8[c + i * (k / 8) + 4 * j])).reinterpretAsInts();
+                            ((FloatVector) pj.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                                    .fma(kl, FloatVector.fromArray(F8, f, t)).intoArray(f, t);
+                            ((FloatVector) pj.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                                    .fma(kh, FloatVector.fromArray(F8, f, t + 8)).intoArray(f, t + 8);
+                        }
+                    }
+                }
+            }
+            IntVector h = IntVector.fromMemorySegment(I8, il, at, LE);
+            FloatVector dl = h.lanewise(VectorOperators.LSHL, 16).and(0x80000000).or(h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000)).reinterpretAsFloats();
+            FloatVector dh = h.and(0x80000000).or(h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000)).reinterpretAsFloats();
+            for (int i = 0; i < 4; i++) {
+                int t = 64 + 32 * i;
+                FloatVector d = FloatVector.broadcast(F8, dq[bo + i * nsb + sb]);
+                FloatVector.fromArray(F8, f, t).fma(dl.mul(d), FloatVector.fromArray(F8, f, 16 * i)).intoArray(f, 16 * i);
+                FloatVector.fromArray(F8, f, t + 8).fma(dh.mul(d), FloatVector.fromArray(F8, f, 16 * i + 8)).intoArray(f, 16 * i + 8);
+            }
+        }
+        for (int i = 0; i < 4; i++, o += rows) {
+            for (int r = 0; r < Interleaved.ROWS; r++) out[o + r] = acc ? out[o + r] + f[16 * i + r] : f[16 * i + r];
+        }
     }
 
     // Q4_K rows r0 .. r0 + cnt (whole groups), columns [pc, pc + kc) (multiples of 32), from the
