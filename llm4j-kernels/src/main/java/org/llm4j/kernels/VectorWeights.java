@@ -250,7 +250,7 @@ final class VectorWeights {
         QScratch s = prepareInterleaved(w.type(), m, k, vec, vecOff);
         int minGroups = Math.max(1, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, Interleaved.ROWS * k));
         Parallel.forRangeBalanced(t, groups, 1, minGroups, (ci, g0, g1) -> {
-            float[] f = w.type() == DType.Q4_0 && m >= 4 ? new float[4 * Interleaved.ROWS] : null;
+            float[] f = m >= 4 ? new float[4 * Interleaved.ROWS] : null;
             for (int g = g0; g < g1; g++) interleavedGroup(il, w.type(), k, g, m, s, f, out, outOff, w.rows(), acc);
         });
     }
@@ -288,8 +288,10 @@ final class VectorWeights {
         int nb = k / 32;
         long at = g * (long) nb * Interleaved.blockBytes(type);
         int i = 0;
-        if (type == DType.Q4_0) {
-            for (; i + 4 <= m; i += 4) q4Group4(il, at, nb, s.qi, i * k, k, s.d, s.sums, i * nb, f, out, outOff + i * rows + Interleaved.ROWS * g, rows, acc);
+        for (; i + 4 <= m; i += 4) {
+            int o = outOff + i * rows + Interleaved.ROWS * g;
+            if (type == DType.Q4_0) q4Group4(il, at, nb, s.qi, i * k, k, s.d, s.sums, i * nb, f, out, o, rows, acc);
+            else q8Group4(il, at, nb, s.qi, i * k, k, s.d, i * nb, f, out, o, rows, acc);
         }
         for (; i < m; i++) {   // the group's bytes stay in cache for the other vectors
             int o = outOff + i * rows + Interleaved.ROWS * g;
@@ -321,7 +323,7 @@ final class VectorWeights {
         QScratch s = kq ? prepareInterleavedK(type, m, k, vec, vecOff) : prepareInterleaved(type, m, k, vec, vecOff);
         int minGroups = Math.max(1, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, Interleaved.ROWS * k));
         Parallel.forRangeBalanced(t, firstGroup[ws.length], 1, minGroups, (ci, g0, g1) -> {
-            float[] f = m < 4 ? null : type == DType.Q4_0 ? new float[4 * Interleaved.ROWS] : kq ? new float[Q4K4_SCRATCH] : null;
+            float[] f = m < 4 ? null : new float[kq ? Q4K4_SCRATCH : 4 * Interleaved.ROWS];
             int j = 0;
             for (int g = g0; g < g1; g++) {
                 while (g >= firstGroup[j + 1]) j++;
@@ -443,6 +445,51 @@ final class VectorWeights {
         }
         lo.intoArray(out, o);
         hi.intoArray(out, o + 8);
+    }
+
+    // q8Group for four activations (qi rows qo + i·k): each pair of chunks sign-extended once
+    // against four pairs of broadcasts; per vector q8Group's arithmetic, so the same bits.
+    private static void q8Group4(MemorySegment il, long at, int nb, int[] qi, int qo, int k, float[] dq, int bo, float[] f, float[] out, int o, int rows, boolean acc) {
+        java.util.Arrays.fill(f, 0f);
+        for (int b = 0; b < nb; b++, at += 544, qo += 32) {
+            IntVector l0 = IntVector.zero(I8), h0 = IntVector.zero(I8), l1 = IntVector.zero(I8), h1 = IntVector.zero(I8);
+            IntVector l2 = IntVector.zero(I8), h2 = IntVector.zero(I8), l3 = IntVector.zero(I8), h3 = IntVector.zero(I8);
+            for (int e = 0; e < 32; e += 2) {
+                ShortVector x0 = (ShortVector) ByteVector.fromMemorySegment(B16, il, at + 32 + 16 * e, LE).convertShape(VectorOperators.B2S, S16, 0);
+                ShortVector x1 = (ShortVector) ByteVector.fromMemorySegment(B16, il, at + 48 + 16 * e, LE).convertShape(VectorOperators.B2S, S16, 0);
+                int p = qo + e;
+                IntVector s = x0.mul(IntVector.broadcast(I8, qi[p]).reinterpretAsShorts()).add(x1.mul(IntVector.broadcast(I8, qi[p + 1]).reinterpretAsShorts())).reinterpretAsInts();
+                l0 = l0.add(s.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                h0 = h0.add(s.lanewise(VectorOperators.ASHR, 16));
+                s = x0.mul(IntVector.broadcast(I8, qi[p + k]).reinterpretAsShorts()).add(x1.mul(IntVector.broadcast(I8, qi[p + k + 1]).reinterpretAsShorts())).reinterpretAsInts();
+                l1 = l1.add(s.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                h1 = h1.add(s.lanewise(VectorOperators.ASHR, 16));
+                s = x0.mul(IntVector.broadcast(I8, qi[p + 2 * k]).reinterpretAsShorts()).add(x1.mul(IntVector.broadcast(I8, qi[p + 2 * k + 1]).reinterpretAsShorts())).reinterpretAsInts();
+                l2 = l2.add(s.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                h2 = h2.add(s.lanewise(VectorOperators.ASHR, 16));
+                s = x0.mul(IntVector.broadcast(I8, qi[p + 3 * k]).reinterpretAsShorts()).add(x1.mul(IntVector.broadcast(I8, qi[p + 3 * k + 1]).reinterpretAsShorts())).reinterpretAsInts();
+                l3 = l3.add(s.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                h3 = h3.add(s.lanewise(VectorOperators.ASHR, 16));
+            }
+            IntVector h = IntVector.fromMemorySegment(I8, il, at, LE);
+            FloatVector sl = h.lanewise(VectorOperators.LSHL, 16).and(0x80000000).or(h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000)).reinterpretAsFloats();
+            FloatVector sh = h.and(0x80000000).or(h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000)).reinterpretAsFloats();
+            FloatVector d = FloatVector.broadcast(F8, dq[bo + b]);
+            ((FloatVector) l0.convert(VectorOperators.I2F, 0)).fma(sl.mul(d), FloatVector.fromArray(F8, f, 0)).intoArray(f, 0);
+            ((FloatVector) h0.convert(VectorOperators.I2F, 0)).fma(sh.mul(d), FloatVector.fromArray(F8, f, 8)).intoArray(f, 8);
+            d = FloatVector.broadcast(F8, dq[bo + nb + b]);
+            ((FloatVector) l1.convert(VectorOperators.I2F, 0)).fma(sl.mul(d), FloatVector.fromArray(F8, f, 16)).intoArray(f, 16);
+            ((FloatVector) h1.convert(VectorOperators.I2F, 0)).fma(sh.mul(d), FloatVector.fromArray(F8, f, 24)).intoArray(f, 24);
+            d = FloatVector.broadcast(F8, dq[bo + 2 * nb + b]);
+            ((FloatVector) l2.convert(VectorOperators.I2F, 0)).fma(sl.mul(d), FloatVector.fromArray(F8, f, 32)).intoArray(f, 32);
+            ((FloatVector) h2.convert(VectorOperators.I2F, 0)).fma(sh.mul(d), FloatVector.fromArray(F8, f, 40)).intoArray(f, 40);
+            d = FloatVector.broadcast(F8, dq[bo + 3 * nb + b]);
+            ((FloatVector) l3.convert(VectorOperators.I2F, 0)).fma(sl.mul(d), FloatVector.fromArray(F8, f, 48)).intoArray(f, 48);
+            ((FloatVector) h3.convert(VectorOperators.I2F, 0)).fma(sh.mul(d), FloatVector.fromArray(F8, f, 56)).intoArray(f, 56);
+        }
+        for (int j = 0; j < 4; j++, o += rows) {
+            for (int r = 0; r < Interleaved.ROWS; r++) out[o + r] = acc ? out[o + r] + f[16 * j + r] : f[16 * j + r];
+        }
     }
 
     // ---- Q4_K products with an interleaved copy (Interleaved.q4k: 16 rows side by side) ----

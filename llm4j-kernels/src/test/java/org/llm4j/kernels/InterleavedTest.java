@@ -213,7 +213,7 @@ class InterleavedTest {
     }
 
     /**
-     * A few-row product (2..8 vectors, which Q4_0, Q4_K and Q6_K run four at a time) gives each vector
+     * A few-row product (2..8 vectors, which every copied type runs four at a time) gives each vector
      * the bits of its product alone, at one and two threads, plain and accumulating.
      */
     @Test
