@@ -29,7 +29,7 @@ import org.llm4j.tokenizer.Tokenizer;
 import org.llm4j.util.Machine;
 
 /**
- * Usage: java -cp llm4j-bench/target/benchmarks.jar org.llm4j.bench.ServeLoad [--model DIR]
+ * Usage: java -cp llm4j-bench/target/benchmarks.jar org.llm4j.bench.ServeLoad [--model DIR|FILE.gguf]
  * [--clients 1,4,16,64] [--max-tokens 64] [--requests 2]. Without --model: a random GPT of
  * nanoGPT's shakespeare_char shape (6 layers, C = 384, context 256, 65 characters), so no download is needed. Each
  * client sends its requests one after another (stream=true, greedy), timing every SSE chunk.
@@ -55,7 +55,7 @@ public final class ServeLoad {
         Tokenizer tok;
         int[] eos = new int[0];
         if (modelDir != null) {
-            ModelFiles.Loaded l = ModelFiles.load(Path.of(modelDir));
+            ModelFiles.Loaded l = modelDir.endsWith(".gguf") ? org.llm4j.format.GgufModels.load(Path.of(modelDir)) : ModelFiles.load(Path.of(modelDir));
             model = l.model();
             tok = l.tokenizer();
         } else {
