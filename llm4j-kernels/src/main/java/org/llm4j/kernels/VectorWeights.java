@@ -1385,19 +1385,48 @@ final class VectorWeights {
         }
     }
 
+    // VectorKernels.dot4 (one fma chain per row, then the same lane sum and scalar tail) on four
+    // F32 rows of a segment, row stride `stride` bytes.
+    private static void dot4F32(MemorySegment seg, long row, long stride, int k, float[] vec, int v0, float[] out, int o, boolean acc) {
+        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+        long r1 = row + stride, r2 = r1 + stride, r3 = r2 + stride;
+        int bound = S.loopBound(k), p = 0;
+        for (; p < bound; p += L) {
+            long b = 4L * p;
+            FloatVector v = FloatVector.fromArray(S, vec, v0 + p);
+            s0 = FloatVector.fromMemorySegment(S, seg, row + b, LE).fma(v, s0);
+            s1 = FloatVector.fromMemorySegment(S, seg, r1 + b, LE).fma(v, s1);
+            s2 = FloatVector.fromMemorySegment(S, seg, r2 + b, LE).fma(v, s2);
+            s3 = FloatVector.fromMemorySegment(S, seg, r3 + b, LE).fma(v, s3);
+        }
+        float q0 = VectorMath.sum(s0), q1 = VectorMath.sum(s1), q2 = VectorMath.sum(s2), q3 = VectorMath.sum(s3);
+        for (; p < k; p++) {
+            long b = 4L * p;
+            float v = vec[v0 + p];
+            q0 = Math.fma(seg.get(Weight.Mapped.F, row + b), v, q0);
+            q1 = Math.fma(seg.get(Weight.Mapped.F, r1 + b), v, q1);
+            q2 = Math.fma(seg.get(Weight.Mapped.F, r2 + b), v, q2);
+            q3 = Math.fma(seg.get(Weight.Mapped.F, r3 + b), v, q3);
+        }
+        if (acc) {
+            out[o] += q0; out[o + 1] += q1; out[o + 2] += q2; out[o + 3] += q3;
+        } else {
+            out[o] = q0; out[o + 1] = q1; out[o + 2] = q2; out[o + 3] = q3;
+        }
+    }
+
     private static void gemvRowsF32(int t, int m, Weight.Mapped w, float[] vec, int vecOff, float[] out, int outOff, boolean acc) {
         int rows = w.rows(), k = w.cols();
         MemorySegment seg = w.seg();
         int minRows = Math.max(4, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, k));
         Parallel.forRangeBalanced(t, rows, 4, minRows, (ci, r0, r1) -> {
-            // NOTE: copying four rows into an L1 buffer and running the heap kernel reads the file
-            // at heap speed; vector loads straight from the segment ran at 70% of it (bounds
-            // checks on long offsets stay in the loop). Same operations, so the same bits.
-            float[] buf = new float[4 * k];
+            // Vector loads straight from the segment (dot4F32: the heap kernel's operations, so
+            // the same bits). Copying four rows into a heap buffer for the heap kernel, as before
+            // session 11, ran at a third of this speed in cache and ~80% out of it: the copy and
+            // the products took turns instead of overlapping.
             int r = r0;
             for (; r + 4 <= r1; r += 4) {
-                MemorySegment.copy(seg, Weight.Mapped.F, 4L * r * k, buf, 0, 4 * k);
-                for (int i = 0; i < m; i++) VectorKernels.dot4(buf, 0, k, vec, vecOff + i * k, out, outOff + i * rows + r, acc);
+                for (int i = 0; i < m; i++) dot4F32(seg, 4L * r * k, 4L * k, k, vec, vecOff + i * k, out, outOff + i * rows + r, acc);
             }
             for (; r < r1; r++) {
                 for (int i = 0; i < m; i++) {
