@@ -246,13 +246,19 @@ final class VectorWeights {
     // left some calls out and boxed the vectors (10 against 19 G weights/s). The groups of 16 rows are split over the threads; each group's outputs depend
     // on its own rows only, so the bits do not depend on the split.
     private static void gemvInterleaved(int t, Weight.Mapped w, MemorySegment il, int m, float[] vec, int vecOff, float[] out, int outOff, boolean acc) {
+        DType type = w.type();
         int k = w.cols(), groups = w.rows() / Interleaved.ROWS;
-        QScratch s = prepareInterleaved(w.type(), m, k, vec, vecOff);
+        QScratch s = type.kQuant() ? prepareInterleavedK(type, m, k, vec, vecOff) : prepareInterleaved(type, m, k, vec, vecOff);
         int minGroups = Math.max(1, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, Interleaved.ROWS * k));
         Parallel.forRangeBalanced(t, groups, 1, minGroups, (ci, g0, g1) -> {
-            float[] f = m >= 4 ? new float[4 * Interleaved.ROWS] : null;
-            for (int g = g0; g < g1; g++) interleavedGroup(il, w.type(), k, g, m, s, f, out, outOff, w.rows(), acc);
+            float[] f = m >= 4 ? new float[groupScratch(type)] : null;
+            for (int g = g0; g < g1; g++) interleavedGroup(il, type, k, g, m, s, f, out, outOff, w.rows(), acc);
         });
+    }
+
+    // Floats of scratch the four-vector kernels of a type need (f of q4Group4 .. q6kGroup4).
+    private static int groupScratch(DType type) {
+        return type.kQuant() ? Q4K4_SCRATCH : 4 * Interleaved.ROWS;
     }
 
     // The m activation rows rounded to Q8_0 blocks for the Q8_0/Q4_0 copies (see above), in the
@@ -282,21 +288,30 @@ final class VectorWeights {
         return s;
     }
 
-    // Group g (rows 16g..16g + 16) of a Q8_0/Q4_0 copy against the m prepared activations, into
-    // out[outOff + i·rows + 16g ..]; Q4_0 takes four activations at a time (f: q4Group4's sums).
+    // Group g (rows 16g..16g + 16) of a copy against the m prepared activations, into
+    // out[outOff + i·rows + 16g ..]: four activations at a time (f: groupScratch floats), then
+    // the rest one at a time. nb: the row's blocks (Q8_0/Q4_0, 32 values) or super-blocks (256).
     private static void interleavedGroup(MemorySegment il, DType type, int k, int g, int m, QScratch s, float[] f, float[] out, int outOff, int rows, boolean acc) {
-        int nb = k / 32;
+        int nb = k / type.blockSize;
         long at = g * (long) nb * Interleaved.blockBytes(type);
         int i = 0;
         for (; i + 4 <= m; i += 4) {
             int o = outOff + i * rows + Interleaved.ROWS * g;
-            if (type == DType.Q4_0) q4Group4(il, at, nb, s.qi, i * k, k, s.d, s.sums, i * nb, f, out, o, rows, acc);
-            else q8Group4(il, at, nb, s.qi, i * k, k, s.d, i * nb, f, out, o, rows, acc);
+            switch (type) {
+                case Q4_0 -> q4Group4(il, at, nb, s.qi, i * k, k, s.d, s.sums, i * nb, f, out, o, rows, acc);
+                case Q8_0 -> q8Group4(il, at, nb, s.qi, i * k, k, s.d, i * nb, f, out, o, rows, acc);
+                case Q4_K -> q4kGroup4(il, at, nb, s.qi, i * k, k, s.d, i * nb, s.sums, i * (k / 32), f, out, o, rows, acc);
+                default -> q6kGroup4(il, at, nb, s.qi, i * k, k, s.d, i * nb, s.sums, i * (k / 8), f, out, o, rows, acc);
+            }
         }
         for (; i < m; i++) {   // the group's bytes stay in cache for the other vectors
             int o = outOff + i * rows + Interleaved.ROWS * g;
-            if (type == DType.Q4_0) q4Group(il, at, nb, s.qi, i * k, s.d, s.sums, i * nb, out, o, acc);
-            else q8Group(il, at, nb, s.qi, i * k, s.d, i * nb, out, o, acc);
+            switch (type) {
+                case Q4_0 -> q4Group(il, at, nb, s.qi, i * k, s.d, s.sums, i * nb, out, o, acc);
+                case Q8_0 -> q8Group(il, at, nb, s.qi, i * k, s.d, i * nb, out, o, acc);
+                case Q4_K -> q4kGroup(il, at, nb, s.qi, i * k, s.d, i * nb, s.sums, i * (k / 32), out, o, acc);
+                default -> q6kGroup(il, at, nb, s.qi, i * k, s.d, i * nb, s.sums, i * (k / 8), out, o, acc);
+            }
         }
     }
 
@@ -323,12 +338,11 @@ final class VectorWeights {
         QScratch s = kq ? prepareInterleavedK(type, m, k, vec, vecOff) : prepareInterleaved(type, m, k, vec, vecOff);
         int minGroups = Math.max(1, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, Interleaved.ROWS * k));
         Parallel.forRangeBalanced(t, firstGroup[ws.length], 1, minGroups, (ci, g0, g1) -> {
-            float[] f = m < 4 ? null : new float[kq ? Q4K4_SCRATCH : 4 * Interleaved.ROWS];
+            float[] f = m >= 4 ? new float[groupScratch(type)] : null;
             int j = 0;
             for (int g = g0; g < g1; g++) {
                 while (g >= firstGroup[j + 1]) j++;
-                if (kq) interleavedGroupK(ils[j], type, k, g - firstGroup[j], m, s, f, outs[j], 0, ws[j].rows(), false);
-                else interleavedGroup(ils[j], type, k, g - firstGroup[j], m, s, f, outs[j], 0, ws[j].rows(), false);
+                interleavedGroup(ils[j], type, k, g - firstGroup[j], m, s, f, outs[j], 0, ws[j].rows(), false);
             }
         });
         return true;
@@ -492,21 +506,10 @@ final class VectorWeights {
         }
     }
 
-    // ---- Q4_K products with an interleaved copy (Interleaved.q4k: 16 rows side by side) ----
-    // The activation is rounded to Q8_K blocks as for the row kernels (qi: each q in both halves of
-    // an int; dq: the super-block's d times 2^112, see gemvInterleaved; sums: its 32-value sums).
-    private static void gemvInterleavedK(int t, Weight.Mapped w, MemorySegment il, int m, float[] vec, int vecOff, float[] out, int outOff, boolean acc) {
-        int k = w.cols(), groups = w.rows() / Interleaved.ROWS;
-        QScratch s = prepareInterleavedK(w.type(), m, k, vec, vecOff);
-        int minGroups = Math.max(1, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, Interleaved.ROWS * k));
-        Parallel.forRangeBalanced(t, groups, 1, minGroups, (ci, g0, g1) -> {
-            float[] f = m >= 4 ? new float[Q4K4_SCRATCH] : null;
-            for (int g = g0; g < g1; g++) interleavedGroupK(il, w.type(), k, g, m, s, f, out, outOff, w.rows(), acc);
-        });
-    }
-
-    // The m activation rows rounded to Q8_K blocks for the Q4_K/Q6_K copies, in the calling
-    // thread's scratch (qi, d·2^112 in s.d; s.sums: Q4_K's 32-value sums, Q6_K's 8-value sums).
+    // ---- Q4_K/Q6_K products with an interleaved copy (Interleaved.q4k/q6k: 16 rows side by side) ----
+    // The m activation rows rounded to Q8_K blocks as for the row kernels, in the calling
+    // thread's scratch: qi (each q in both halves of an int), the super-block's d times 2^112
+    // (s.d, see gemvInterleaved), s.sums: Q4_K's 32-value sums, Q6_K's 8-value sums.
     private static QScratch prepareInterleavedK(DType type, int m, int k, float[] vec, int vecOff) {
         int nsb = k / 256;
         QScratch s = QSCRATCH.get();
@@ -526,23 +529,6 @@ final class VectorWeights {
         if (type == DType.Q4_K) for (int g = 0; g < m * k / 32; g++) sums[g] = sums[2 * g] + sums[2 * g + 1];
         else for (int g = 0; g < m * k / 8; g++) sums[g] = blockSum8(q, 8 * g);
         return s;
-    }
-
-    // Group g of a Q4_K/Q6_K copy against the m prepared activations (as interleavedGroup).
-    private static void interleavedGroupK(MemorySegment il, DType type, int k, int g, int m, QScratch s, float[] f, float[] out, int outOff, int rows, boolean acc) {
-        int nsb = k / 256;
-        long at = g * (long) nsb * Interleaved.blockBytes(type);
-        int i = 0;
-        for (; i + 4 <= m; i += 4) {
-            int o = outOff + i * rows + Interleaved.ROWS * g;
-            if (type == DType.Q4_K) q4kGroup4(il, at, nsb, s.qi, i * k, k, s.d, i * nsb, s.sums, i * (k / 32), f, out, o, rows, acc);
-            else q6kGroup4(il, at, nsb, s.qi, i * k, k, s.d, i * nsb, s.sums, i * (k / 8), f, out, o, rows, acc);
-        }
-        for (; i < m; i++) {
-            int o = outOff + i * rows + Interleaved.ROWS * g;
-            if (type == DType.Q4_K) q4kGroup(il, at, nsb, s.qi, i * k, s.d, i * nsb, s.sums, i * (k / 32), out, o, acc);
-            else q6kGroup(il, at, nsb, s.qi, i * k, s.d, i * nsb, s.sums, i * (k / 8), out, o, acc);
-        }
     }
 
     private static int blockSum8(short[] q, int o) {
@@ -1067,7 +1053,7 @@ final class VectorWeights {
         }
         MemorySegment il = Interleaved.of(w, t);
         if (il != null) {
-            gemvInterleavedK(t, w, il, m, vec, vecOff, out, outOff, acc);
+            gemvInterleaved(t, w, il, m, vec, vecOff, out, outOff, acc);
             return;
         }
         QScratch s = QSCRATCH.get();
