@@ -248,12 +248,25 @@ final class VectorWeights {
     private static void gemvInterleaved(int t, Weight.Mapped w, MemorySegment il, int m, float[] vec, int vecOff, float[] out, int outOff, boolean acc) {
         DType type = w.type();
         int k = w.cols(), groups = w.rows() / Interleaved.ROWS;
-        QScratch s = type.kQuant() ? prepareInterleavedK(type, m, k, vec, vecOff) : prepareInterleaved(type, m, k, vec, vecOff);
+        QScratch s = prepare(type, m, k, vec, vecOff);
         int minGroups = Math.max(1, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, Interleaved.ROWS * k));
         Parallel.forRangeBalanced(t, groups, 1, minGroups, (ci, g0, g1) -> {
             float[] f = m >= 4 ? new float[groupScratch(type)] : null;
             for (int g = g0; g < g1; g++) interleavedGroup(il, type, k, g, m, s, f, out, outOff, w.rows(), acc);
         });
+    }
+
+    // The activation prepared for a copy's kernels: Q8_0 blocks (Q8_0/Q4_0) or Q8_K (Q4_K/Q6_K).
+    private static QScratch prepare(DType type, int m, int k, float[] vec, int vecOff) {
+        return type.kQuant() ? prepareInterleavedK(type, m, k, vec, vecOff) : prepareInterleaved(type, m, k, vec, vecOff);
+    }
+
+    // The four-vector kernels' results (f[16i ..], i = 0..3) into out[o + i·rows ..], added to
+    // what is there when acc: the one-vector kernels' final step, lane for lane.
+    private static void storeGroup4(float[] f, float[] out, int o, int rows, boolean acc) {
+        for (int i = 0; i < 4; i++, o += rows) {
+            for (int r = 0; r < Interleaved.ROWS; r++) out[o + r] = acc ? out[o + r] + f[16 * i + r] : f[16 * i + r];
+        }
     }
 
     // Floats of scratch the four-vector kernels of a type need (f of q4Group4 .. q6kGroup4).
@@ -325,17 +338,15 @@ final class VectorWeights {
     static boolean gemvEach(int t, int m, Weight.Mapped[] ws, float[] vec, int vecOff, float[][] outs) {
         DType type = ws[0].type();
         int k = ws[0].cols();
-        boolean kq = type == DType.Q4_K || type == DType.Q6_K;
-        if (!INT_DOT || !(kq || type == DType.Q8_0 || type == DType.Q4_0)) return false;
         MemorySegment[] ils = new MemorySegment[ws.length];
         int[] firstGroup = new int[ws.length + 1];
         for (int j = 0; j < ws.length; j++) {
             if (ws[j].type() != type || ws[j].cols() != k) return false;
-            ils[j] = Interleaved.of(ws[j], t);
+            ils[j] = Interleaved.of(ws[j], t);   // null for a type without copies, or INT_DOT off
             if (ils[j] == null) return false;
             firstGroup[j + 1] = firstGroup[j] + ws[j].rows() / Interleaved.ROWS;
         }
-        QScratch s = kq ? prepareInterleavedK(type, m, k, vec, vecOff) : prepareInterleaved(type, m, k, vec, vecOff);
+        QScratch s = prepare(type, m, k, vec, vecOff);
         int minGroups = Math.max(1, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, Interleaved.ROWS * k));
         Parallel.forRangeBalanced(t, firstGroup[ws.length], 1, minGroups, (ci, g0, g1) -> {
             float[] f = m >= 4 ? new float[groupScratch(type)] : null;
@@ -429,9 +440,7 @@ final class VectorWeights {
             ((FloatVector) s.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(sl.mul(d), FloatVector.fromArray(F8, f, 48)).intoArray(f, 48);
             ((FloatVector) s.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(sh.mul(d), FloatVector.fromArray(F8, f, 56)).intoArray(f, 56);
         }
-        for (int j = 0; j < 4; j++, o += rows) {
-            for (int r = 0; r < Interleaved.ROWS; r++) out[o + r] = acc ? out[o + r] + f[16 * j + r] : f[16 * j + r];
-        }
+        storeGroup4(f, out, o, rows, acc);
     }
 
     // 16 rows' Q8_0 blocks: elements in pairs, |q_w·q_x| <= 128·127, so a pair sums in int16
@@ -501,9 +510,7 @@ final class VectorWeights {
             ((FloatVector) l3.convert(VectorOperators.I2F, 0)).fma(sl.mul(d), FloatVector.fromArray(F8, f, 48)).intoArray(f, 48);
             ((FloatVector) h3.convert(VectorOperators.I2F, 0)).fma(sh.mul(d), FloatVector.fromArray(F8, f, 56)).intoArray(f, 56);
         }
-        for (int j = 0; j < 4; j++, o += rows) {
-            for (int r = 0; r < Interleaved.ROWS; r++) out[o + r] = acc ? out[o + r] + f[16 * j + r] : f[16 * j + r];
-        }
+        storeGroup4(f, out, o, rows, acc);
     }
 
     // ---- Q4_K/Q6_K products with an interleaved copy (Interleaved.q4k/q6k: 16 rows side by side) ----
@@ -755,9 +762,7 @@ final class VectorWeights {
                 hi.intoArray(f, 16 * i + 8);
             }
         }
-        for (int i = 0; i < 4; i++, o += rows) {
-            for (int r = 0; r < Interleaved.ROWS; r++) out[o + r] = acc ? out[o + r] + f[16 * i + r] : f[16 * i + r];
-        }
+        storeGroup4(f, out, o, rows, acc);
     }
 
     // q6kGroup for four activations (qi rows qo + i·k): each of the four value classes of a byte
@@ -819,9 +824,7 @@ final class VectorWeights {
                 FloatVector.fromArray(F8, f, t + 8).fma(dh.mul(d), FloatVector.fromArray(F8, f, 16 * i + 8)).intoArray(f, 16 * i + 8);
             }
         }
-        for (int i = 0; i < 4; i++, o += rows) {
-            for (int r = 0; r < Interleaved.ROWS; r++) out[o + r] = acc ? out[o + r] + f[16 * i + r] : f[16 * i + r];
-        }
+        storeGroup4(f, out, o, rows, acc);
     }
 
     // Q4_K rows r0 .. r0 + cnt (whole groups), columns [pc, pc + kc) (multiples of 32), from the
