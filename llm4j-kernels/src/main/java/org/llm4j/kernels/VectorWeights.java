@@ -250,9 +250,9 @@ final class VectorWeights {
         int k = w.cols(), groups = w.rows() / Interleaved.ROWS;
         QScratch s = prepare(type, m, k, vec, vecOff);
         int minGroups = Math.max(1, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, Interleaved.ROWS * k));
-        Parallel.forRangeBalanced(t, groups, 1, minGroups, (ci, g0, g1) -> {
-            float[] f = m >= 4 ? new float[groupScratch(type)] : null;
-            for (int g = g0; g < g1; g++) interleavedGroup(il, type, k, g, m, s, f, out, outOff, w.rows(), acc);
+        Parallel.forRangeBalanced(t, groups, type == DType.Q8_0 ? 4 : 1, minGroups, (ci, g0, g1) -> {
+            float[] f = m >= 4 || type == DType.Q8_0 ? new float[groupScratch(type)] : null;
+            interleavedGroups(il, type, k, g0, g1, m, s, f, out, outOff, w.rows(), acc);
         });
     }
 
@@ -299,6 +299,22 @@ final class VectorWeights {
             }
         }
         return s;
+    }
+
+    // Groups g..g1 - 1 of one copy against the m prepared activations (interleavedGroup each),
+    // except that Q8_0 takes the activations left over from the fours (m mod 4: decoding's one)
+    // against four groups at a time (q8Rows4).
+    private static void interleavedGroups(MemorySegment il, DType type, int k, int g, int g1, int m, QScratch s, float[] f, float[] out, int outOff, int rows, boolean acc) {
+        int m4 = type == DType.Q8_0 ? m & ~3 : m;
+        if (m4 < m) {
+            int nb = k / 32;
+            long gb = (long) nb * Interleaved.blockBytes(type);
+            for (; g + 4 <= g1; g += 4) {
+                if (m4 > 0) for (int j = g; j < g + 4; j++) interleavedGroup(il, type, k, j, m4, s, f, out, outOff, rows, acc);
+                for (int i = m4; i < m; i++) q8Rows4(il, g * gb, gb, nb, s.qi, i * k, s.d, i * nb, f, out, outOff + i * rows + Interleaved.ROWS * g, acc);
+            }
+        }
+        for (; g < g1; g++) interleavedGroup(il, type, k, g, m, s, f, out, outOff, rows, acc);
     }
 
     // Group g (rows 16g..16g + 16) of a copy against the m prepared activations, into
@@ -348,12 +364,12 @@ final class VectorWeights {
         }
         QScratch s = prepare(type, m, k, vec, vecOff);
         int minGroups = Math.max(1, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, Interleaved.ROWS * k));
-        Parallel.forRangeBalanced(t, firstGroup[ws.length], 1, minGroups, (ci, g0, g1) -> {
-            float[] f = m >= 4 ? new float[groupScratch(type)] : null;
-            int j = 0;
-            for (int g = g0; g < g1; g++) {
-                while (g >= firstGroup[j + 1]) j++;
-                interleavedGroup(ils[j], type, k, g - firstGroup[j], m, s, f, outs[j], 0, ws[j].rows(), false);
+        Parallel.forRangeBalanced(t, firstGroup[ws.length], type == DType.Q8_0 ? 4 : 1, minGroups, (ci, g0, g1) -> {
+            float[] f = m >= 4 || type == DType.Q8_0 ? new float[groupScratch(type)] : null;
+            for (int j = 0, g = g0; g < g1; j++) {   // the chunk's part of each matrix
+                int e = Math.min(g1, firstGroup[j + 1]);
+                if (g < e) interleavedGroups(ils[j], type, k, g - firstGroup[j], e - firstGroup[j], m, s, f, outs[j], 0, ws[j].rows(), false);
+                g = Math.max(g, e);
             }
         });
         return true;
@@ -511,6 +527,55 @@ final class VectorWeights {
             ((FloatVector) h3.convert(VectorOperators.I2F, 0)).fma(sh.mul(d), FloatVector.fromArray(F8, f, 56)).intoArray(f, 56);
         }
         storeGroup4(f, out, o, rows, acc);
+    }
+
+    // q8Group over four consecutive groups (64 rows: at, at + gb, at + 2gb, at + 3gb) against one
+    // activation: a pair's two broadcasts serve the four groups, and four streams of the copy are
+    // read at once, which keeps more misses in flight when the copy is out of cache. Per group
+    // q8Group's arithmetic, so the same bits; the float sums wait in f (64 floats).
+    private static void q8Rows4(MemorySegment il, long at, long gb, int nb, int[] qi, int qo, float[] dq, int bo, float[] f, float[] out, int o, boolean acc) {
+        java.util.Arrays.fill(f, 0f);
+        for (int b = 0; b < nb; b++, at += 544, qo += 32) {
+            IntVector l0 = IntVector.zero(I8), h0 = IntVector.zero(I8), l1 = IntVector.zero(I8), h1 = IntVector.zero(I8);
+            IntVector l2 = IntVector.zero(I8), h2 = IntVector.zero(I8), l3 = IntVector.zero(I8), h3 = IntVector.zero(I8);
+            for (int e = 0; e < 32; e += 2) {
+                ShortVector a0 = IntVector.broadcast(I8, qi[qo + e]).reinterpretAsShorts(), a1 = IntVector.broadcast(I8, qi[qo + e + 1]).reinterpretAsShorts();
+                long c = at + 32 + 16 * e;
+                IntVector s = ((ShortVector) ByteVector.fromMemorySegment(B16, il, c, LE).convertShape(VectorOperators.B2S, S16, 0)).mul(a0)
+                        .add(((ShortVector) ByteVector.fromMemorySegment(B16, il, c + 16, LE).convertShape(VectorOperators.B2S, S16, 0)).mul(a1)).reinterpretAsInts();
+                l0 = l0.add(s.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                h0 = h0.add(s.lanewise(VectorOperators.ASHR, 16));
+                c += gb;
+                s = ((ShortVector) ByteVector.fromMemorySegment(B16, il, c, LE).convertShape(VectorOperators.B2S, S16, 0)).mul(a0)
+                        .add(((ShortVector) ByteVector.fromMemorySegment(B16, il, c + 16, LE).convertShape(VectorOperators.B2S, S16, 0)).mul(a1)).reinterpretAsInts();
+                l1 = l1.add(s.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                h1 = h1.add(s.lanewise(VectorOperators.ASHR, 16));
+                c += gb;
+                s = ((ShortVector) ByteVector.fromMemorySegment(B16, il, c, LE).convertShape(VectorOperators.B2S, S16, 0)).mul(a0)
+                        .add(((ShortVector) ByteVector.fromMemorySegment(B16, il, c + 16, LE).convertShape(VectorOperators.B2S, S16, 0)).mul(a1)).reinterpretAsInts();
+                l2 = l2.add(s.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                h2 = h2.add(s.lanewise(VectorOperators.ASHR, 16));
+                c += gb;
+                s = ((ShortVector) ByteVector.fromMemorySegment(B16, il, c, LE).convertShape(VectorOperators.B2S, S16, 0)).mul(a0)
+                        .add(((ShortVector) ByteVector.fromMemorySegment(B16, il, c + 16, LE).convertShape(VectorOperators.B2S, S16, 0)).mul(a1)).reinterpretAsInts();
+                l3 = l3.add(s.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                h3 = h3.add(s.lanewise(VectorOperators.ASHR, 16));
+            }
+            FloatVector d = FloatVector.broadcast(F8, dq[bo + b]);
+            IntVector h = IntVector.fromMemorySegment(I8, il, at, LE);
+            ((FloatVector) l0.convert(VectorOperators.I2F, 0)).fma(h.lanewise(VectorOperators.LSHL, 16).and(0x80000000).or(h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000)).reinterpretAsFloats().mul(d), FloatVector.fromArray(F8, f, 0)).intoArray(f, 0);
+            ((FloatVector) h0.convert(VectorOperators.I2F, 0)).fma(h.and(0x80000000).or(h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000)).reinterpretAsFloats().mul(d), FloatVector.fromArray(F8, f, 8)).intoArray(f, 8);
+            h = IntVector.fromMemorySegment(I8, il, at + gb, LE);
+            ((FloatVector) l1.convert(VectorOperators.I2F, 0)).fma(h.lanewise(VectorOperators.LSHL, 16).and(0x80000000).or(h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000)).reinterpretAsFloats().mul(d), FloatVector.fromArray(F8, f, 16)).intoArray(f, 16);
+            ((FloatVector) h1.convert(VectorOperators.I2F, 0)).fma(h.and(0x80000000).or(h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000)).reinterpretAsFloats().mul(d), FloatVector.fromArray(F8, f, 24)).intoArray(f, 24);
+            h = IntVector.fromMemorySegment(I8, il, at + 2 * gb, LE);
+            ((FloatVector) l2.convert(VectorOperators.I2F, 0)).fma(h.lanewise(VectorOperators.LSHL, 16).and(0x80000000).or(h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000)).reinterpretAsFloats().mul(d), FloatVector.fromArray(F8, f, 32)).intoArray(f, 32);
+            ((FloatVector) h2.convert(VectorOperators.I2F, 0)).fma(h.and(0x80000000).or(h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000)).reinterpretAsFloats().mul(d), FloatVector.fromArray(F8, f, 40)).intoArray(f, 40);
+            h = IntVector.fromMemorySegment(I8, il, at + 3 * gb, LE);
+            ((FloatVector) l3.convert(VectorOperators.I2F, 0)).fma(h.lanewise(VectorOperators.LSHL, 16).and(0x80000000).or(h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000)).reinterpretAsFloats().mul(d), FloatVector.fromArray(F8, f, 48)).intoArray(f, 48);
+            ((FloatVector) h3.convert(VectorOperators.I2F, 0)).fma(h.and(0x80000000).or(h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000)).reinterpretAsFloats().mul(d), FloatVector.fromArray(F8, f, 56)).intoArray(f, 56);
+        }
+        storeGroup4(f, out, o, Interleaved.ROWS, acc);   // group j's rows follow group j - 1's
     }
 
     // ---- Q4_K/Q6_K products with an interleaved copy (Interleaved.q4k/q6k: 16 rows side by side) ----

@@ -244,6 +244,47 @@ class InterleavedTest {
         }
     }
 
+    /**
+     * Decoding products that take several groups of 16 rows in one pass (Q8_0's q8Rows4) give each
+     * group the bits of that group's 16 rows as a matrix of their own (one group, the one-group
+     * kernel): 9 groups (two fours and one left over, split differently at 1 and 2 threads), 1 to 5
+     * vectors, plain and accumulating.
+     */
+    @Test
+    void groupsTakenTogetherGiveEachGroupTheBitsOfItsRowsAlone() {
+        Random r = new Random(13);
+        try (Arena arena = Arena.ofShared()) {
+            for (DType t : TYPES) {
+                int groups = 9, n = 16 * groups, k = t.kQuant() ? 256 * 3 : 32 * 24;
+                long groupBytes = t.byteSize(16L * k);
+                Weight.Mapped w = randomMatrix(arena, r, t, n, k);
+                for (int m : new int[] {1, 2, 3, 5}) {
+                    float[] a = WeightKernelsTest.random(r, m * k), base = WeightKernelsTest.random(r, m * n);
+                    for (int threads = 1; threads <= 2; threads++) {
+                        VectorKernels kernels = new VectorKernels(threads);
+                        float[] got = new float[m * n], accumulated = base.clone();
+                        kernels.matmul(a, 0, w, true, got, 0, m, false);
+                        kernels.matmul(a, 0, w, true, accumulated, 0, m, true);
+                        for (int g = 0; g < groups; g++) {
+                            Weight.Mapped alone = new Weight.Mapped(w.seg().asSlice(g * groupBytes, groupBytes), t, 16, k);
+                            float[] one = new float[m * 16], oneAcc = new float[m * 16];
+                            for (int i = 0; i < m; i++) System.arraycopy(base, i * n + 16 * g, oneAcc, i * 16, 16);
+                            kernels.matmul(a, 0, alone, true, one, 0, m, false);
+                            kernels.matmul(a, 0, alone, true, oneAcc, 0, m, true);
+                            for (int i = 0; i < m; i++) {
+                                String what = t + " m=" + m + " vector " + i + " group " + g + " at " + threads + " threads";
+                                VectorKernelsTest.assertSameBits(what, java.util.Arrays.copyOfRange(one, i * 16, i * 16 + 16),
+                                        java.util.Arrays.copyOfRange(got, i * n + 16 * g, i * n + 16 * g + 16));
+                                VectorKernelsTest.assertSameBits(what + ", accumulating", java.util.Arrays.copyOfRange(oneAcc, i * 16, i * 16 + 16),
+                                        java.util.Arrays.copyOfRange(accumulated, i * n + 16 * g, i * n + 16 * g + 16));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /** Decoding products give the same bits at any thread count (the groups are split, never a sum). */
     @Test
     void decodingProductsDoNotDependOnTheThreadCount() {
