@@ -112,6 +112,9 @@ public final class VectorKernels implements Kernels {
                     int t = (long) m * n * k < PARALLEL_MULADDS ? 1 : threads;
                     if (transposed) VectorWeights.gemvRows(t, m, mw, a, aOff, c, cOff, accumulate);
                     else VectorWeights.gemvCols(t, m, a, aOff, mw, c, cOff, accumulate);
+                } else if (transposed && mw.type() == DType.Q4_0 && VectorWeights.INT_DOT && Interleaved.eligible(mw)
+                        && gemmQ4(a, aOff, m, new Weight.Mapped[] {mw}, new float[][] {c}, new int[] {cOff}, accumulate)) {
+                    return;   // int16 lanes on the copy: each row the bits of its decoding product
                 } else if (ScalarKernels.roundsActivation(mw, transposed)) {
                     check(aOff, (long) m * k, a);
                     Interleaved.of(mw, threads);   // panels then come from the copy
@@ -128,6 +131,20 @@ public final class VectorKernels implements Kernels {
         if (ws.length != cs.length) throw new IllegalArgumentException(ws.length + " weights but " + cs.length + " outputs");
         if (!promptProducts(m, ws)) {
             if (!decodingProducts(a, aOff, m, ws, cs)) Kernels.super.matmulEach(a, aOff, m, ws, cs);
+            return;
+        }
+        // Q4_0 prompts run in int16 lanes on their copies (gemmQ4), not in the float job below:
+        // all Q4_0 as one job, else each product alone (its own matmul, whichever path it takes).
+        Weight.Mapped[] mws = new Weight.Mapped[ws.length];
+        boolean anyQ4 = false, allQ4 = true;
+        for (int i = 0; i < ws.length; i++) {
+            mws[i] = (Weight.Mapped) ws[i];
+            boolean q4 = mws[i].type() == DType.Q4_0 && VectorWeights.INT_DOT && Interleaved.ENABLED;
+            anyQ4 |= q4;
+            allQ4 &= q4;
+        }
+        if (anyQ4) {
+            if (!allQ4 || !gemmQ4(a, aOff, m, mws, cs, new int[ws.length], false)) Kernels.super.matmulEach(a, aOff, m, ws, cs);
             return;
         }
         // A prompt's products with mapped weights of one width and rounding, each at least as wide
@@ -163,6 +180,20 @@ public final class VectorKernels implements Kernels {
             int n = ws[i].rows(), j0 = (ci - firstChunk[i]) * len[i];
             gemmBlock(NT, x, xOff, null, 0, (Weight.Mapped) ws[i], cs[i], 0, m, k, n, false, 0, m, j0, Math.min(n, j0 + len[i]), ap, mPad, null, 0);
         });
+    }
+
+    // Q4_0 prompt products in int16 lanes on the interleaved copies (VectorWeights.gemmQ4), after
+    // the bounds checks; false, with nothing done, where some matrix has no copy.
+    private boolean gemmQ4(float[] a, int aOff, int m, Weight.Mapped[] ws, float[][] cs, int[] offs, boolean accumulate) {
+        int k = ws[0].cols();
+        check(aOff, (long) m * k, a);
+        long muladds = 0;
+        for (int i = 0; i < ws.length; i++) {
+            if (ws[i].type() != DType.Q4_0 || ws[i].cols() != k) return false;
+            check(offs[i], (long) m * ws[i].rows(), cs[i]);
+            muladds += (long) m * ws[i].rows() * k;
+        }
+        return VectorWeights.gemmQ4(muladds < PARALLEL_MULADDS ? 1 : threads, m, ws, a, aOff, cs, offs, accumulate);
     }
 
     // matmulEach for a few rows (decoding) with interleaved quantized weights of one type and

@@ -410,6 +410,148 @@ final class VectorWeights {
         hi.intoArray(out, o + 8);
     }
 
+    // ---- Prompt products of Q4_0 copies in int16 lanes ----
+    // More rows than decoding takes (m > FEW_ROWS). The activation rows are rounded as for
+    // decoding and packed eight at a time (per value, the eight rows' q, each in both halves of
+    // an int); each group's 16 rows are unpacked once into int16 values n − 8 (a k × 16 panel),
+    // and each tile of eight rows runs over the whole of k: per value, one panel vector times
+    // eight broadcasts into eight int16 accumulators. A block's sum |Σ(n − 8)·q| <= 32·8·127 =
+    // 32512 is exact in int16; per block the sums split, convert and meet the scales exactly as
+    // in q4Group, so every output has the bits of its row's decoding product. On this core int16
+    // multiply-adds run at ~1.8× the multiply-adds of float FMA, and the float GEMM on decoded
+    // panels needs the same number of them.
+
+    /**
+     * The products of m activation rows with Q4_0 matrices of one width through their
+     * interleaved copies, as one parallel job over all their groups of 16 rows: outs[j][offs[j]
+     * + i·rows_j + r] (plus what is there when acc). False, with nothing written, when some
+     * matrix is not Q4_0, has another width or has no copy.
+     */
+    static boolean gemmQ4(int t, int m, Weight.Mapped[] ws, float[] vec, int vecOff, float[][] outs, int[] offs, boolean acc) {
+        int k = ws[0].cols(), nb = k / 32;
+        MemorySegment[] ils = new MemorySegment[ws.length];
+        int[] firstGroup = new int[ws.length + 1];
+        for (int j = 0; j < ws.length; j++) {
+            if (ws[j].type() != DType.Q4_0 || ws[j].cols() != k) return false;
+            ils[j] = Interleaved.of(ws[j], t);
+            if (ils[j] == null) return false;
+            firstGroup[j + 1] = firstGroup[j] + ws[j].rows() / Interleaved.ROWS;
+        }
+        int tiles = (m + 7) / 8;
+        QScratch s = QSCRATCH.get();
+        if (s.qi.length < tiles * 8 * k) s.qi = new int[tiles * 8 * k];
+        if (s.d.length < tiles * 8 * nb) s.d = new float[tiles * 8 * nb];
+        int[] ap = s.qi;
+        float[] dp = s.d;
+        Parallel.forRange(t, tiles, 1, 1, (ci, t0, t1) -> {
+            short[] q = new short[k];
+            float[] d = new float[nb];
+            for (int tile = t0; tile < t1; tile++) {
+                for (int j = 0; j < 8; j++) {
+                    int i = 8 * tile + j;
+                    if (i < m) {
+                        roundActivation(vec, vecOff + i * k, k, q, 0, d, 0);
+                    } else {
+                        java.util.Arrays.fill(q, (short) 0);
+                        java.util.Arrays.fill(d, 0f);
+                    }
+                    for (int p = 0, o = 8 * tile * k + j; p < k; p++, o += 8) ap[o] = (q[p] & 0xffff) | (q[p] << 16);
+                    for (int b = 0, o = 8 * tile * nb + j; b < nb; b++, o += 8) dp[o] = d[b] * 0x1p112f;   // exact, as in gemvInterleaved
+                }
+            }
+        });
+        long gb = (long) nb * Interleaved.blockBytes(DType.Q4_0);
+        Parallel.forRangeBalanced(t, firstGroup[ws.length], 1, 1, (ci, g0, g1) -> {
+            short[] panel = new short[16 * k];
+            float[] f = new float[8 * Interleaved.ROWS];
+            int j = 0;
+            for (int g = g0; g < g1; g++) {
+                while (g >= firstGroup[j + 1]) j++;
+                int rows = ws[j].rows(), gj = g - firstGroup[j];
+                long at = gj * gb;
+                q4Panel(ils[j], at, nb, panel);
+                float[] out = outs[j];
+                for (int tile = 0; tile < tiles; tile++) {
+                    java.util.Arrays.fill(f, 0f);
+                    q4Tile8(panel, ap, 8 * tile * k, nb, ils[j], at, dp, 8 * tile * nb, f);
+                    for (int jj = 0; jj < 8 && 8 * tile + jj < m; jj++) {
+                        int o = offs[j] + (8 * tile + jj) * rows + Interleaved.ROWS * gj;
+                        for (int r = 0; r < Interleaved.ROWS; r++) out[o + r] = acc ? out[o + r] + f[16 * jj + r] : f[16 * jj + r];
+                    }
+                }
+            }
+        });
+        return true;
+    }
+
+    // A group's Q4_0 values n − 8 as int16, 16 per value (the copy's lane order): value e of
+    // block b at panel[16·(32b + e) ..]; the copy's chunk e holds values e (low nibbles) and
+    // e + 16 (high).
+    private static void q4Panel(MemorySegment il, long at, int nb, short[] panel) {
+        for (int b = 0; b < nb; b++, at += 288) {
+            for (int e = 0; e < 16; e++) {
+                IntVector x = ((ShortVector) ByteVector.fromMemorySegment(B16, il, at + 32 + 16 * e, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0)).reinterpretAsInts();
+                x.and(0x000f000f).reinterpretAsShorts().sub((short) 8).intoArray(panel, 16 * (32 * b + e));
+                x.lanewise(VectorOperators.LSHR, 4).and(0x000f000f).reinterpretAsShorts().sub((short) 8).intoArray(panel, 16 * (32 * b + e + 16));
+            }
+        }
+    }
+
+    // Eight packed activation rows (a[ao ..]: per value eight ints) against a group's panel over
+    // all nb blocks, into f (row jj's 16 sums at 16·jj, rows 0..7 then 8..15 as q4Group).
+    private static void q4Tile8(short[] w, int[] a, int ao, int nb, MemorySegment il, long at, float[] dp, int dOff, float[] f) {
+        for (int b = 0; b < nb; b++, at += 288, dOff += 8) {
+            ShortVector c0 = ShortVector.zero(S16), c1 = ShortVector.zero(S16), c2 = ShortVector.zero(S16), c3 = ShortVector.zero(S16);
+            ShortVector c4 = ShortVector.zero(S16), c5 = ShortVector.zero(S16), c6 = ShortVector.zero(S16), c7 = ShortVector.zero(S16);
+            for (int e = 0, wo = 512 * b; e < 32; e++, wo += 16, ao += 8) {
+                ShortVector x = ShortVector.fromArray(S16, w, wo);
+                c0 = c0.add(x.mul(IntVector.broadcast(I8, a[ao]).reinterpretAsShorts()));
+                c1 = c1.add(x.mul(IntVector.broadcast(I8, a[ao + 1]).reinterpretAsShorts()));
+                c2 = c2.add(x.mul(IntVector.broadcast(I8, a[ao + 2]).reinterpretAsShorts()));
+                c3 = c3.add(x.mul(IntVector.broadcast(I8, a[ao + 3]).reinterpretAsShorts()));
+                c4 = c4.add(x.mul(IntVector.broadcast(I8, a[ao + 4]).reinterpretAsShorts()));
+                c5 = c5.add(x.mul(IntVector.broadcast(I8, a[ao + 5]).reinterpretAsShorts()));
+                c6 = c6.add(x.mul(IntVector.broadcast(I8, a[ao + 6]).reinterpretAsShorts()));
+                c7 = c7.add(x.mul(IntVector.broadcast(I8, a[ao + 7]).reinterpretAsShorts()));
+            }
+            IntVector h = IntVector.fromMemorySegment(I8, il, at, LE);
+            FloatVector sl = h.lanewise(VectorOperators.LSHL, 16).and(0x80000000).or(h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000)).reinterpretAsFloats();
+            FloatVector sh = h.and(0x80000000).or(h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000)).reinterpretAsFloats();
+            IntVector s = c0.reinterpretAsInts();
+            float d = dp[dOff];
+            ((FloatVector) s.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(sl.mul(d), FloatVector.fromArray(F8, f, 0)).intoArray(f, 0);
+            ((FloatVector) s.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(sh.mul(d), FloatVector.fromArray(F8, f, 8)).intoArray(f, 8);
+            s = c1.reinterpretAsInts();
+            d = dp[dOff + 1];
+            ((FloatVector) s.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(sl.mul(d), FloatVector.fromArray(F8, f, 16)).intoArray(f, 16);
+            ((FloatVector) s.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(sh.mul(d), FloatVector.fromArray(F8, f, 24)).intoArray(f, 24);
+            s = c2.reinterpretAsInts();
+            d = dp[dOff + 2];
+            ((FloatVector) s.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(sl.mul(d), FloatVector.fromArray(F8, f, 32)).intoArray(f, 32);
+            ((FloatVector) s.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(sh.mul(d), FloatVector.fromArray(F8, f, 40)).intoArray(f, 40);
+            s = c3.reinterpretAsInts();
+            d = dp[dOff + 3];
+            ((FloatVector) s.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(sl.mul(d), FloatVector.fromArray(F8, f, 48)).intoArray(f, 48);
+            ((FloatVector) s.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(sh.mul(d), FloatVector.fromArray(F8, f, 56)).intoArray(f, 56);
+            s = c4.reinterpretAsInts();
+            d = dp[dOff + 4];
+            ((FloatVector) s.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(sl.mul(d), FloatVector.fromArray(F8, f, 64)).intoArray(f, 64);
+            ((FloatVector) s.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(sh.mul(d), FloatVector.fromArray(F8, f, 72)).intoArray(f, 72);
+            s = c5.reinterpretAsInts();
+            d = dp[dOff + 5];
+            ((FloatVector) s.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(sl.mul(d), FloatVector.fromArray(F8, f, 80)).intoArray(f, 80);
+            ((FloatVector) s.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(sh.mul(d), FloatVector.fromArray(F8, f, 88)).intoArray(f, 88);
+            s = c6.reinterpretAsInts();
+            d = dp[dOff + 6];
+            ((FloatVector) s.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(sl.mul(d), FloatVector.fromArray(F8, f, 96)).intoArray(f, 96);
+            ((FloatVector) s.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(sh.mul(d), FloatVector.fromArray(F8, f, 104)).intoArray(f, 104);
+            s = c7.reinterpretAsInts();
+            d = dp[dOff + 7];
+            ((FloatVector) s.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(sl.mul(d), FloatVector.fromArray(F8, f, 112)).intoArray(f, 112);
+            ((FloatVector) s.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(sh.mul(d), FloatVector.fromArray(F8, f, 120)).intoArray(f, 120);
+        }
+    }
+
     // q4Group for four activations (qi rows qo, qo + k, qo + 2k, qo + 3k) at once: each chunk's
     // nibbles are decoded once and meet four broadcasts, and a block's scales convert once. The
     // per-vector arithmetic, and so every bit of each output, is q4Group's; the float sums (16
