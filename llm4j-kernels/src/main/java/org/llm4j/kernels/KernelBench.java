@@ -21,6 +21,9 @@ import java.util.stream.Collectors;
  * GEMV_Q4_K and GEMV_Q6_K time the inference product out = W·x of decoding instead: W (N, K) of that type in an
  * off-heap segment as a memory-mapped model holds it, M vectors x of length K (M = 1: one token),
  * reported also as G weights/s (N·K·M per second), e.g. {@code --ops GEMV_Q4_0 --shapes 1x2048x2048}.
+ * With M above {@link Kernels#FEW_ROWS} they time the prompt product as a model runs it
+ * ({@code matmul}: Q4_0 in int16 lanes on the interleaved copy, the other types through the float
+ * GEMM), e.g. {@code --shapes 512x2048x2048}.
  */
 public final class KernelBench {
     private KernelBench() {}
@@ -125,7 +128,9 @@ public final class KernelBench {
         DType gemv = gemvType(op);
         if (gemv != null && k % gemv.blockSize != 0) throw new IllegalArgumentException(op + ": K must be a multiple of " + gemv.blockSize + ", got " + k);
         Weight.Mapped w = gemv == null ? null : mapped(gemv, b, n, k);
-        Runnable call = gemv != null ? () -> VectorWeights.gemvRows(threads, m, w, a, 0, c, 0, false) : switch (op) {
+        // GEMV_ with more rows than decoding takes: the prompt product as the models run it (matmul)
+        Runnable call = gemv != null ? (m <= Kernels.FEW_ROWS ? () -> VectorWeights.gemvRows(threads, m, w, a, 0, c, 0, false)
+                : () -> kern.matmul(a, 0, w, true, c, 0, m, false)) : switch (op) {
             case "NN" -> () -> kern.matmulNN(a, 0, b, 0, c, 0, m, k, n, false);
             case "NT" -> () -> kern.matmulNT(a, 0, b, 0, c, 0, m, k, n, false);
             default -> () -> kern.matmulTN(a, 0, b, 0, c, 0, m, k, n, false);

@@ -227,39 +227,41 @@ class InterleavedTest {
         assumeThat(Interleaved.ENABLED && VectorWeights.INT_DOT).as("interleaving on, 256-bit integer lanes").isTrue();
         Random r = new Random(17);
         try (Arena arena = Arena.ofShared()) {
-            int n = 16 * 5, n2 = 16 * 3 * 2, k = 32 * 24;
-            Weight.Mapped w = randomMatrix(arena, r, DType.Q4_0, n, k), w2 = randomMatrix(arena, r, DType.Q4_0, n2, k);
-            Weight.Mapped inPlace = new Weight.Mapped(w.seg(), DType.Q4_0, n, k);
-            inPlace.interleaved = MemorySegment.NULL;
-            for (int m : new int[] {9, 13, 37}) {
-                float[] a = WeightKernelsTest.random(r, m * k), base = WeightKernelsTest.random(r, m * n);
-                for (int threads = 1; threads <= 2; threads++) {
-                    VectorKernels kernels = new VectorKernels(threads);
-                    float[] got = new float[m * n], accumulated = base.clone(), got2 = new float[m * n2];
-                    kernels.matmul(a, 0, w, true, got, 0, m, false);
-                    kernels.matmul(a, 0, w, true, accumulated, 0, m, true);
-                    float[] each = new float[m * n], each2 = new float[m * n2];
-                    kernels.matmulEach(a, 0, m, new Weight[] {w, w2}, new float[][] {each, each2});
-                    kernels.matmul(a, 0, w2, true, got2, 0, m, false);
-                    VectorKernelsTest.assertSameBits("matmulEach m=" + m, got, each);
-                    VectorKernelsTest.assertSameBits("matmulEach second matrix m=" + m, got2, each2);
-                    for (int i = 0; i < m; i++) {
-                        float[] one = new float[n], oneAcc = java.util.Arrays.copyOfRange(base, i * n, (i + 1) * n);
-                        float[] row = java.util.Arrays.copyOfRange(a, i * k, (i + 1) * k);
-                        kernels.matmul(row, 0, w, true, one, 0, 1, false);
-                        kernels.matmul(row, 0, w, true, oneAcc, 0, 1, true);
-                        String what = "m=" + m + " row " + i + " at " + threads + " threads";
-                        VectorKernelsTest.assertSameBits(what, one, java.util.Arrays.copyOfRange(got, i * n, (i + 1) * n));
-                        VectorKernelsTest.assertSameBits(what + ", accumulating", oneAcc, java.util.Arrays.copyOfRange(accumulated, i * n, (i + 1) * n));
-                    }
-                    float[] panels = new float[m * n];
-                    kernels.matmul(a, 0, inPlace, true, panels, 0, m, false);
-                    for (int i = 0; i < m; i++) {
-                        for (int row = 0; row < n; row++) {
-                            double size = 0;
-                            for (int p = 0; p < k; p++) size += Math.abs(w.at((long) row * k + p) * a[i * k + p]);
-                            assertThat(got[i * n + row]).as("m=%d row %d column %d against the float GEMM", m, i, row)
-                                    .isCloseTo(panels[i * n + row], org.assertj.core.data.Offset.offset((float) (1e-5 * size)));
+            for (int k : new int[] {32 * 24, 32 * (64 + 24)}) {
+                int n = 16 * 5, n2 = 16 * 3 * 2;
+                Weight.Mapped w = randomMatrix(arena, r, DType.Q4_0, n, k), w2 = randomMatrix(arena, r, DType.Q4_0, n2, k);
+                Weight.Mapped inPlace = new Weight.Mapped(w.seg(), DType.Q4_0, n, k);
+                inPlace.interleaved = MemorySegment.NULL;
+                for (int m : new int[] {9, 13, 37}) {
+                    float[] a = WeightKernelsTest.random(r, m * k), base = WeightKernelsTest.random(r, m * n);
+                    for (int threads = 1; threads <= 2; threads++) {
+                        VectorKernels kernels = new VectorKernels(threads);
+                        float[] got = new float[m * n], accumulated = base.clone(), got2 = new float[m * n2];
+                        kernels.matmul(a, 0, w, true, got, 0, m, false);
+                        kernels.matmul(a, 0, w, true, accumulated, 0, m, true);
+                        float[] each = new float[m * n], each2 = new float[m * n2];
+                        kernels.matmulEach(a, 0, m, new Weight[] {w, w2}, new float[][] {each, each2});
+                        kernels.matmul(a, 0, w2, true, got2, 0, m, false);
+                        VectorKernelsTest.assertSameBits("matmulEach m=" + m, got, each);
+                        VectorKernelsTest.assertSameBits("matmulEach second matrix m=" + m, got2, each2);
+                        for (int i = 0; i < m; i++) {
+                            float[] one = new float[n], oneAcc = java.util.Arrays.copyOfRange(base, i * n, (i + 1) * n);
+                            float[] row = java.util.Arrays.copyOfRange(a, i * k, (i + 1) * k);
+                            kernels.matmul(row, 0, w, true, one, 0, 1, false);
+                            kernels.matmul(row, 0, w, true, oneAcc, 0, 1, true);
+                            String what = "m=" + m + " row " + i + " at " + threads + " threads";
+                            VectorKernelsTest.assertSameBits(what, one, java.util.Arrays.copyOfRange(got, i * n, (i + 1) * n));
+                            VectorKernelsTest.assertSameBits(what + ", accumulating", oneAcc, java.util.Arrays.copyOfRange(accumulated, i * n, (i + 1) * n));
+                        }
+                        float[] panels = new float[m * n];
+                        kernels.matmul(a, 0, inPlace, true, panels, 0, m, false);
+                        for (int i = 0; i < m; i++) {
+                            for (int row = 0; row < n; row++) {
+                                double size = 0;
+                                for (int p = 0; p < k; p++) size += Math.abs(w.at((long) row * k + p) * a[i * k + p]);
+                                assertThat(got[i * n + row]).as("m=%d row %d column %d against the float GEMM", m, i, row)
+                                        .isCloseTo(panels[i * n + row], org.assertj.core.data.Offset.offset((float) (1e-5 * size)));
+                            }
                         }
                     }
                 }
