@@ -236,9 +236,8 @@ class InterleavedTest {
                     float[] a = WeightKernelsTest.random(r, m * k), base = WeightKernelsTest.random(r, m * n);
                     for (int threads = 1; threads <= 2; threads++) {
                         VectorKernels kernels = new VectorKernels(threads);
-                        float[] got = new float[m * n], accumulated = base.clone(), got2 = new float[m * n2];
-                        kernels.matmul(a, 0, w, true, got, 0, m, false);
-                        kernels.matmul(a, 0, w, true, accumulated, 0, m, true);
+                        float[][] both = plainAndAccumulated(kernels, a, w, m, base);
+                        float[] got = both[0], accumulated = both[1], got2 = new float[m * n2];
                         float[] each = new float[m * n], each2 = new float[m * n2];
                         kernels.matmulEach(a, 0, m, new Weight[] {w, w2}, new float[][] {each, each2});
                         kernels.matmul(a, 0, w2, true, got2, 0, m, false);
@@ -284,9 +283,8 @@ class InterleavedTest {
                     float[] a = WeightKernelsTest.random(r, m * k), base = WeightKernelsTest.random(r, m * n);
                     for (int threads = 1; threads <= 2; threads++) {
                         VectorKernels kernels = new VectorKernels(threads);
-                        float[] got = new float[m * n], accumulated = base.clone();
-                        kernels.matmul(a, 0, w, true, got, 0, m, false);
-                        kernels.matmul(a, 0, w, true, accumulated, 0, m, true);
+                        float[][] both = plainAndAccumulated(kernels, a, w, m, base);
+                        float[] got = both[0], accumulated = both[1];
                         for (int i = 0; i < m; i++) {
                             float[] one = new float[n], oneAcc = java.util.Arrays.copyOfRange(base, i * n, (i + 1) * n);
                             kernels.matmul(java.util.Arrays.copyOfRange(a, i * k, (i + 1) * k), 0, w, true, one, 0, 1, false);
@@ -319,9 +317,8 @@ class InterleavedTest {
                     float[] a = WeightKernelsTest.random(r, m * k), base = WeightKernelsTest.random(r, m * n);
                     for (int threads = 1; threads <= 2; threads++) {
                         VectorKernels kernels = new VectorKernels(threads);
-                        float[] got = new float[m * n], accumulated = base.clone();
-                        kernels.matmul(a, 0, w, true, got, 0, m, false);
-                        kernels.matmul(a, 0, w, true, accumulated, 0, m, true);
+                        float[][] both = plainAndAccumulated(kernels, a, w, m, base);
+                        float[] got = both[0], accumulated = both[1];
                         for (int g = 0; g < groups; g++) {
                             Weight.Mapped alone = new Weight.Mapped(w.seg().asSlice(g * groupBytes, groupBytes), t, 16, k);
                             float[] one = new float[m * 16], oneAcc = new float[m * 16];
@@ -405,5 +402,13 @@ class InterleavedTest {
                 }
             }
         }
+    }
+
+    // w's product with a's m rows, plain and added onto a copy of base: {plain, accumulated}.
+    private static float[][] plainAndAccumulated(VectorKernels kernels, float[] a, Weight.Mapped w, int m, float[] base) {
+        float[] got = new float[m * w.rows()], accumulated = base.clone();
+        kernels.matmul(a, 0, w, true, got, 0, m, false);
+        kernels.matmul(a, 0, w, true, accumulated, 0, m, true);
+        return new float[][] {got, accumulated};
     }
 }
