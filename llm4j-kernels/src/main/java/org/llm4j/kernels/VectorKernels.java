@@ -112,7 +112,7 @@ public final class VectorKernels implements Kernels {
                     int t = (long) m * n * k < PARALLEL_MULADDS ? 1 : threads;
                     if (transposed) VectorWeights.gemvRows(t, m, mw, a, aOff, c, cOff, accumulate);
                     else VectorWeights.gemvCols(t, m, a, aOff, mw, c, cOff, accumulate);
-                } else if (transposed && mw.type() == DType.Q4_0 && VectorWeights.INT_DOT && Interleaved.eligible(mw)
+                } else if (transposed && VectorWeights.promptInLanes(mw)
                         && gemmQ4(a, aOff, m, new Weight.Mapped[] {mw}, new float[][] {c}, new int[] {cOff}, accumulate)) {
                     return;   // int16 lanes on the copy: each row the bits of its decoding product
                 } else if (ScalarKernels.roundsActivation(mw, transposed)) {
@@ -139,7 +139,7 @@ public final class VectorKernels implements Kernels {
         boolean anyQ4 = false, allQ4 = true;
         for (int i = 0; i < ws.length; i++) {
             mws[i] = (Weight.Mapped) ws[i];
-            boolean q4 = mws[i].type() == DType.Q4_0 && VectorWeights.INT_DOT && Interleaved.ENABLED;
+            boolean q4 = VectorWeights.promptInLanes(mws[i]);
             anyQ4 |= q4;
             allQ4 &= q4;
         }
@@ -189,7 +189,6 @@ public final class VectorKernels implements Kernels {
         check(aOff, (long) m * k, a);
         long muladds = 0;
         for (int i = 0; i < ws.length; i++) {
-            if (ws[i].type() != DType.Q4_0 || ws[i].cols() != k) return false;
             check(offs[i], (long) m * ws[i].rows(), cs[i]);
             muladds += (long) m * ws[i].rows() * k;
         }
@@ -211,7 +210,7 @@ public final class VectorKernels implements Kernels {
         }
         check(aOff, (long) m * mws[0].cols(), a);
         for (int i = 0; i < ws.length; i++) check(0, (long) m * mws[i].rows(), cs[i]);
-        return VectorWeights.gemvEach(muladds < PARALLEL_MULADDS ? 1 : threads, m, mws, a, aOff, cs);
+        return VectorWeights.gemvEach(muladds < PARALLEL_MULADDS ? 1 : threads, m, mws, a, aOff, cs, new int[ws.length], false);
     }
 
     // Whether matmulEach can share A's preparation: more rows than the matrix-vector path takes,

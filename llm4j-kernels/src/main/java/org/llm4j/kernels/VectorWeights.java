@@ -200,11 +200,7 @@ final class VectorWeights {
             floatLaneRows(t, w, m, roundedRows(w.type(), t, vec, vecOff, m, k), out, outOff, acc, minRows);
             return;
         }
-        MemorySegment il = Interleaved.of(w, t);
-        if (il != null) {
-            gemvInterleaved(t, w, il, m, vec, vecOff, out, outOff, acc);
-            return;
-        }
+        if (gemvEach(t, m, new Weight.Mapped[] {w}, vec, vecOff, new float[][] {out}, new int[] {outOff}, acc)) return;   // through the copy
         QScratch s = QSCRATCH.get();
         if (s.q.length < m * k) s.q = new short[m * k];
         if (s.d.length < 2 * m * nb) s.d = new float[2 * m * nb];
@@ -243,17 +239,32 @@ final class VectorWeights {
     // halves) become float bits of 2^-112 times their value: sign to bit 31, exponent and mantissa
     // up 13 bits (exact for normal and subnormal f16; Interleaved keeps no matrix with an infinite
     // or NaN scale). These lane expressions are written out in each kernel: as helper methods C2
-    // left some calls out and boxed the vectors (10 against 19 G weights/s). The groups of 16 rows are split over the threads; each group's outputs depend
-    // on its own rows only, so the bits do not depend on the split.
-    private static void gemvInterleaved(int t, Weight.Mapped w, MemorySegment il, int m, float[] vec, int vecOff, float[] out, int outOff, boolean acc) {
-        DType type = w.type();
-        int k = w.cols(), groups = w.rows() / Interleaved.ROWS;
-        QScratch s = prepare(type, m, k, vec, vecOff);
-        int minGroups = Math.max(1, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, Interleaved.ROWS * k));
-        Parallel.forRangeBalanced(t, groups, type == DType.Q8_0 ? 4 : 1, minGroups, (ci, g0, g1) -> {
-            float[] f = m >= 4 || type == DType.Q8_0 ? new float[groupScratch(type)] : null;
-            interleavedGroups(il, type, k, g0, g1, m, s, f, out, outOff, w.rows(), acc);
-        });
+    // left some calls out and boxed the vectors (10 against 19 G weights/s). The groups of 16 rows
+    // are split over the threads (gemvEach); each group's outputs depend on its own rows only, so
+    // the bits do not depend on the split.
+
+    // The copies of matrices of one type and width, and where each one's groups start in a job
+    // over all of them: matrix j has the job's groups firstGroup[j] .. firstGroup[j + 1] − 1.
+    private record Copies(MemorySegment[] ils, int[] firstGroup) {}
+
+    // Null when some matrix has another type or width than ws[0]'s, or no copy (a type without
+    // copies, INT_DOT off).
+    private static Copies copies(Weight.Mapped[] ws, DType type, int t) {
+        int k = ws[0].cols();
+        MemorySegment[] ils = new MemorySegment[ws.length];
+        int[] firstGroup = new int[ws.length + 1];
+        for (int j = 0; j < ws.length; j++) {
+            if (ws[j].type() != type || ws[j].cols() != k) return null;
+            ils[j] = Interleaved.of(ws[j], t);
+            if (ils[j] == null) return null;
+            firstGroup[j + 1] = firstGroup[j] + ws[j].rows() / Interleaved.ROWS;
+        }
+        return new Copies(ils, firstGroup);
+    }
+
+    // Groups of 16 rows a type's decoding takes per pass: Q8_0 four (q8Rows4), the others one.
+    private static int groupsPerPass(DType type) {
+        return type == DType.Q8_0 ? 4 : 1;
     }
 
     // The activation prepared for a copy's kernels: Q8_0 blocks (Q8_0/Q4_0) or Q8_K (Q4_K/Q6_K).
@@ -261,10 +272,10 @@ final class VectorWeights {
         return type.kQuant() ? prepareInterleavedK(type, m, k, vec, vecOff) : prepareInterleaved(type, m, k, vec, vecOff);
     }
 
-    // The four-vector kernels' results (f[16i ..], i = 0..3) into out[o + i·rows ..], added to
+    // n kernels' sums of 16 rows (f[16i ..], i = 0..n − 1) into out[o + i·stride ..], added to
     // what is there when acc: the one-vector kernels' final step, lane for lane.
-    private static void storeGroup4(float[] f, float[] out, int o, int rows, boolean acc) {
-        for (int i = 0; i < 4; i++, o += rows) {
+    private static void storeSums(float[] f, int n, float[] out, int o, int stride, boolean acc) {
+        for (int i = 0; i < n; i++, o += stride) {
             for (int r = 0; r < Interleaved.ROWS; r++) out[o + r] = acc ? out[o + r] + f[16 * i + r] : f[16 * i + r];
         }
     }
@@ -305,7 +316,7 @@ final class VectorWeights {
     // except that Q8_0 takes the activations left over from the fours (m mod 4: decoding's one)
     // against four groups at a time (q8Rows4).
     private static void interleavedGroups(MemorySegment il, DType type, int k, int g, int g1, int m, QScratch s, float[] f, float[] out, int outOff, int rows, boolean acc) {
-        int m4 = type == DType.Q8_0 ? m & ~3 : m;
+        int m4 = groupsPerPass(type) > 1 ? m & ~3 : m;
         if (m4 < m) {
             int nb = k / 32;
             long gb = (long) nb * Interleaved.blockBytes(type);
@@ -345,30 +356,26 @@ final class VectorWeights {
     }
 
     /**
-     * The products of m activation rows with several interleaved matrices of one type and width
-     * (a block's q/k/v or gate/up in decoding): the activation is rounded once and all the
-     * matrices' groups of 16 rows are one parallel job. Each output has the bits of its own
-     * gemvRows (the same prepared activation, the same group kernels). False, with nothing
-     * written, when some matrix has no copy or the types or widths differ.
+     * The products of m activation rows (the few of decoding) with one or more interleaved
+     * matrices of one type and width (one product, or a block's q/k/v or gate/up) into
+     * outs[j][offs[j] + i·rows_j ..] (added to what is there when acc): the activation is rounded
+     * once and all the matrices' groups of 16 rows are one parallel job. Each output has the bits
+     * of its matrix's product alone (the same prepared activation, the same group kernels).
+     * False, with nothing written, when some matrix has no copy or the types or widths differ.
      */
-    static boolean gemvEach(int t, int m, Weight.Mapped[] ws, float[] vec, int vecOff, float[][] outs) {
+    static boolean gemvEach(int t, int m, Weight.Mapped[] ws, float[] vec, int vecOff, float[][] outs, int[] offs, boolean acc) {
         DType type = ws[0].type();
         int k = ws[0].cols();
-        MemorySegment[] ils = new MemorySegment[ws.length];
-        int[] firstGroup = new int[ws.length + 1];
-        for (int j = 0; j < ws.length; j++) {
-            if (ws[j].type() != type || ws[j].cols() != k) return false;
-            ils[j] = Interleaved.of(ws[j], t);   // null for a type without copies, or INT_DOT off
-            if (ils[j] == null) return false;
-            firstGroup[j + 1] = firstGroup[j] + ws[j].rows() / Interleaved.ROWS;
-        }
+        Copies c = copies(ws, type, t);
+        if (c == null) return false;
+        int[] firstGroup = c.firstGroup();
         QScratch s = prepare(type, m, k, vec, vecOff);
         int minGroups = Math.max(1, VectorKernels.PARALLEL_ELEMENTS / Math.max(1, Interleaved.ROWS * k));
-        Parallel.forRangeBalanced(t, firstGroup[ws.length], type == DType.Q8_0 ? 4 : 1, minGroups, (ci, g0, g1) -> {
-            float[] f = m >= 4 || type == DType.Q8_0 ? new float[groupScratch(type)] : null;
+        Parallel.forRangeBalanced(t, firstGroup[ws.length], groupsPerPass(type), minGroups, (ci, g0, g1) -> {
+            float[] f = m >= 4 || groupsPerPass(type) > 1 ? new float[groupScratch(type)] : null;
             for (int j = 0, g = g0; g < g1; j++) {   // the chunk's part of each matrix
                 int e = Math.min(g1, firstGroup[j + 1]);
-                if (g < e) interleavedGroups(ils[j], type, k, g - firstGroup[j], e - firstGroup[j], m, s, f, outs[j], 0, ws[j].rows(), false);
+                if (g < e) interleavedGroups(c.ils()[j], type, k, g - firstGroup[j], e - firstGroup[j], m, s, f, outs[j], offs[j], ws[j].rows(), acc);
                 g = Math.max(g, e);
             }
         });
@@ -429,14 +436,10 @@ final class VectorWeights {
      */
     static boolean gemmQ4(int t, int m, Weight.Mapped[] ws, float[] vec, int vecOff, float[][] outs, int[] offs, boolean acc) {
         int k = ws[0].cols(), nb = k / 32;
-        MemorySegment[] ils = new MemorySegment[ws.length];
-        int[] firstGroup = new int[ws.length + 1];
-        for (int j = 0; j < ws.length; j++) {
-            if (ws[j].type() != DType.Q4_0 || ws[j].cols() != k) return false;
-            ils[j] = Interleaved.of(ws[j], t);
-            if (ils[j] == null) return false;
-            firstGroup[j + 1] = firstGroup[j] + ws[j].rows() / Interleaved.ROWS;
-        }
+        Copies c = copies(ws, DType.Q4_0, t);
+        if (c == null) return false;
+        MemorySegment[] ils = c.ils();
+        int[] firstGroup = c.firstGroup();
         int tiles = (m + 7) / 8;
         QScratch s = QSCRATCH.get();
         if (s.qi.length < tiles * 8 * k) s.qi = new int[tiles * 8 * k];
@@ -456,7 +459,7 @@ final class VectorWeights {
                         java.util.Arrays.fill(d, 0f);
                     }
                     for (int p = 0, o = 8 * tile * k + j; p < k; p++, o += 8) ap[o] = (q[p] & 0xffff) | (q[p] << 16);
-                    for (int b = 0, o = 8 * tile * nb + j; b < nb; b++, o += 8) dp[o] = d[b] * 0x1p112f;   // exact, as in gemvInterleaved
+                    for (int b = 0, o = 8 * tile * nb + j; b < nb; b++, o += 8) dp[o] = d[b] * 0x1p112f;   // exact, as in prepareInterleaved
                 }
             }
         });
@@ -474,14 +477,16 @@ final class VectorWeights {
                 for (int tile = 0; tile < tiles; tile++) {
                     java.util.Arrays.fill(f, 0f);
                     q4Tile8(panel, ap, 8 * tile * k, nb, ils[j], at, dp, 8 * tile * nb, f);
-                    for (int jj = 0; jj < 8 && 8 * tile + jj < m; jj++) {
-                        int o = offs[j] + (8 * tile + jj) * rows + Interleaved.ROWS * gj;
-                        for (int r = 0; r < Interleaved.ROWS; r++) out[o + r] = acc ? out[o + r] + f[16 * jj + r] : f[16 * jj + r];
-                    }
+                    storeSums(f, Math.min(8, m - 8 * tile), out, offs[j] + 8 * tile * rows + Interleaved.ROWS * gj, rows, acc);
                 }
             }
         });
         return true;
+    }
+
+    // Whether a prompt product with w runs in int16 lanes (gemmQ4) once w's copy is made.
+    static boolean promptInLanes(Weight.Mapped w) {
+        return w.type() == DType.Q4_0 && Interleaved.eligible(w);
     }
 
     // A group's Q4_0 values n − 8 as int16, 16 per value (the copy's lane order): value e of
@@ -598,7 +603,7 @@ final class VectorWeights {
             ((FloatVector) s.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(sl.mul(d), FloatVector.fromArray(F8, f, 48)).intoArray(f, 48);
             ((FloatVector) s.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(sh.mul(d), FloatVector.fromArray(F8, f, 56)).intoArray(f, 56);
         }
-        storeGroup4(f, out, o, rows, acc);
+        storeSums(f, 4, out, o, rows, acc);
     }
 
     // 16 rows' Q8_0 blocks: elements in pairs, |q_w·q_x| <= 128·127, so a pair sums in int16
@@ -668,7 +673,7 @@ final class VectorWeights {
             ((FloatVector) l3.convert(VectorOperators.I2F, 0)).fma(sl.mul(d), FloatVector.fromArray(F8, f, 48)).intoArray(f, 48);
             ((FloatVector) h3.convert(VectorOperators.I2F, 0)).fma(sh.mul(d), FloatVector.fromArray(F8, f, 56)).intoArray(f, 56);
         }
-        storeGroup4(f, out, o, rows, acc);
+        storeSums(f, 4, out, o, rows, acc);
     }
 
     // q8Group over four consecutive groups (64 rows: at, at + gb, at + 2gb, at + 3gb) against one
@@ -717,13 +722,13 @@ final class VectorWeights {
             ((FloatVector) l3.convert(VectorOperators.I2F, 0)).fma(h.lanewise(VectorOperators.LSHL, 16).and(0x80000000).or(h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000)).reinterpretAsFloats().mul(d), FloatVector.fromArray(F8, f, 48)).intoArray(f, 48);
             ((FloatVector) h3.convert(VectorOperators.I2F, 0)).fma(h.and(0x80000000).or(h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000)).reinterpretAsFloats().mul(d), FloatVector.fromArray(F8, f, 56)).intoArray(f, 56);
         }
-        storeGroup4(f, out, o, Interleaved.ROWS, acc);   // group j's rows follow group j - 1's
+        storeSums(f, 4, out, o, Interleaved.ROWS, acc);   // group j's rows follow group j - 1's
     }
 
     // ---- Q4_K/Q6_K products with an interleaved copy (Interleaved.q4k/q6k: 16 rows side by side) ----
     // The m activation rows rounded to Q8_K blocks as for the row kernels, in the calling
     // thread's scratch: qi (each q in both halves of an int), the super-block's d times 2^112
-    // (s.d, see gemvInterleaved), s.sums: Q4_K's 32-value sums, Q6_K's 8-value sums.
+    // (s.d, see the notes on the interleaved products), s.sums: Q4_K's 32-value sums, Q6_K's 8-value sums.
     private static QScratch prepareInterleavedK(DType type, int m, int k, float[] vec, int vecOff) {
         int nsb = k / 256;
         QScratch s = QSCRATCH.get();
@@ -737,7 +742,7 @@ final class VectorWeights {
         for (int i = 0; i < m; i++) {
             roundActivationK(vec, vecOff + i * k, k, q, i * k, dq, i * nsb, sums, i * (k / 16));
             for (int p = i * k; p < (i + 1) * k; p++) qi[p] = (q[p] & 0xffff) | (q[p] << 16);
-            for (int b = i * nsb; b < (i + 1) * nsb; b++) dq[b] *= 0x1p112f;   // exact, as in gemvInterleaved
+            for (int b = i * nsb; b < (i + 1) * nsb; b++) dq[b] *= 0x1p112f;   // exact, as in prepareInterleaved
         }
         // Q4_K: 32-value sums (in place); Q6_K: 8-value sums
         if (type == DType.Q4_K) for (int g = 0; g < m * k / 32; g++) sums[g] = sums[2 * g] + sums[2 * g + 1];
@@ -969,7 +974,7 @@ final class VectorWeights {
                 hi.intoArray(f, 16 * i + 8);
             }
         }
-        storeGroup4(f, out, o, rows, acc);
+        storeSums(f, 4, out, o, rows, acc);
     }
 
     // q6kGroup for four activations (qi rows qo + i·k): each of the four value classes of a byte
@@ -1031,7 +1036,7 @@ final class VectorWeights {
                 FloatVector.fromArray(F8, f, t + 8).fma(dh.mul(d), FloatVector.fromArray(F8, f, 16 * i + 8)).intoArray(f, 16 * i + 8);
             }
         }
-        storeGroup4(f, out, o, rows, acc);
+        storeSums(f, 4, out, o, rows, acc);
     }
 
     // Q4_K rows r0 .. r0 + cnt (whole groups), columns [pc, pc + kc) (multiples of 32), from the
@@ -1261,11 +1266,7 @@ final class VectorWeights {
             floatLaneRows(t, w, m, roundedRows(type, t, vec, vecOff, m, k), out, outOff, acc, minRows);
             return;
         }
-        MemorySegment il = Interleaved.of(w, t);
-        if (il != null) {
-            gemvInterleaved(t, w, il, m, vec, vecOff, out, outOff, acc);
-            return;
-        }
+        if (gemvEach(t, m, new Weight.Mapped[] {w}, vec, vecOff, new float[][] {out}, new int[] {outOff}, acc)) return;   // through the copy
         QScratch s = QSCRATCH.get();
         if (s.q.length < m * k) s.q = new short[m * k];
         if (s.d.length < m * nsb) s.d = new float[m * nsb];
